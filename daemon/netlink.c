@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* netlink: libnl owns the socket and parses attributes; reception is our own
+ * recvmsg() loop, so ENOBUFS is seen as such and no message is copied or allocated. */
+#define _GNU_SOURCE
+#include "netlink.h"
+
+#include <errno.h>
+#include <linux/netconf.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+/* A dump of thousands of links takes milliseconds; this only catches a kernel that
+ * never answers. */
+#define DUMP_TIMEOUT_MS 30000
+
+struct Netlink {
+        struct nl_sock *sock;
+        int fd;
+        uint32_t portid;      /* our address: dump replies are sent to it */
+        uint32_t seq;
+        uint32_t dump_seq;    /* 0: no dump in progress */
+        bool dump_intr;       /* the kernel flagged the running dump inconsistent */
+        /* Dump replies are sized by the largest buffer recvmsg() has seen; 32 KiB
+         * holds any of them, and notifications are far smaller. */
+        uint8_t buf[32768];
+};
+
+static int nl_errno(int nle) {
+        /* libnl's error space is not errno; keep the few that matter. */
+        switch (-abs(nle)) {
+        case -NLE_NOMEM:     return -ENOMEM;
+        case -NLE_PERM:      return -EPERM;
+        case -NLE_NOACCESS:  return -EACCES;
+        case -NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+        default:             return -EIO;
+        }
+}
+
+int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
+        Netlink *nl;
+        int r, size;
+
+        nl = calloc(1, sizeof(Netlink));
+        if (!nl)
+                return -ENOMEM;
+        nl->seq = 1;
+        nl->sock = nl_socket_alloc();
+        if (!nl->sock) {
+                free(nl);
+                return -ENOMEM;
+        }
+
+        r = nl_connect(nl->sock, NETLINK_ROUTE);
+        if (r < 0) {
+                r = nl_errno(r);
+                goto fail;
+        }
+        nl->fd = nl_socket_get_fd(nl->sock);
+        nl->portid = nl_socket_get_local_port(nl->sock);
+
+        size = rcvbuf > 0 ? rcvbuf : NETLINK_RCVBUF_DEFAULT;
+        if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+            setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0) {
+                r = -errno;
+                goto fail;
+        }
+
+        if (subscribe) {
+                r = nl_socket_add_memberships(nl->sock, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+                                              RTNLGRP_IPV4_NETCONF, 0);
+                if (r < 0) {
+                        r = nl_errno(r);
+                        goto fail;
+                }
+        }
+
+        r = nl_socket_set_nonblocking(nl->sock);
+        if (r < 0) {
+                r = nl_errno(r);
+                goto fail;
+        }
+
+        *ret = nl;
+        return 0;
+fail:
+        netlink_free(nl);
+        return r;
+}
+
+Netlink *netlink_free(Netlink *nl) {
+        if (!nl)
+                return NULL;
+        nl_socket_free(nl->sock);
+        free(nl);
+        return NULL;
+}
+
+int netlink_fd(const Netlink *nl) {
+        return nl->fd;
+}
+
+bool netlink_dump_pending(const Netlink *nl) {
+        return nl->dump_seq != 0;
+}
+
+int netlink_request_link_dump(Netlink *nl) {
+        struct {
+                struct nlmsghdr hdr;
+                struct ifinfomsg ifi;
+        } req = {
+                .hdr = {
+                        .nlmsg_len = sizeof(req),
+                        .nlmsg_type = RTM_GETLINK,
+                        .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                        .nlmsg_seq = ++nl->seq,
+                },
+                .ifi = { .ifi_family = AF_UNSPEC },
+        };
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+        if (nl->dump_seq != 0)
+                return -EBUSY; /* the kernel allows one dump per socket at a time */
+        if (sendto(nl->fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+                return -errno;
+        nl->dump_seq = req.hdr.nlmsg_seq;
+        nl->dump_intr = false;
+        return 0;
+}
+
+static void dispatch_link(const struct nlmsghdr *h, bool dump, netlink_handler_t handler, void *userdata) {
+        struct nlattr *tb[IFLA_MAX + 1];
+        const struct ifinfomsg *ifi;
+        char name[IFNAMSIZ];
+        size_t n;
+
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+                return;
+        ifi = nlmsg_data(h);
+        if (ifi->ifi_index <= 0 || !tb[IFLA_IFNAME])
+                return;
+        /* The kernel sends a NUL-terminated name of at most IFNAMSIZ bytes. */
+        n = strnlen(nla_data(tb[IFLA_IFNAME]), (size_t) nla_len(tb[IFLA_IFNAME]));
+        if (n == 0 || n >= sizeof(name))
+                return;
+        memcpy(name, nla_data(tb[IFLA_IFNAME]), n);
+        name[n] = '\0';
+
+        handler(&(NetlinkEvent) {
+                        .type = h->nlmsg_type == RTM_NEWLINK ? NETLINK_EVENT_LINK_NEW : NETLINK_EVENT_LINK_DEL,
+                        .ifindex = ifi->ifi_index,
+                        .ifname = name,
+                        .dump = dump,
+                }, userdata);
+}
+
+static void dispatch_addr(const struct nlmsghdr *h, netlink_handler_t handler, void *userdata) {
+        const struct ifaddrmsg *ifa;
+
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+                return;
+        ifa = nlmsg_data(h);
+        if (ifa->ifa_family != AF_INET || ifa->ifa_index == 0 || ifa->ifa_index > INT32_MAX)
+                return;
+        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_ADDR_NEW, .ifindex = (int) ifa->ifa_index }, userdata);
+}
+
+static void dispatch_netconf(const struct nlmsghdr *h, netlink_handler_t handler, void *userdata) {
+        struct nlattr *tb[NETCONFA_MAX + 1];
+        const struct netconfmsg *ncm;
+        int ifindex, rp_filter;
+
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof(*ncm), tb, NETCONFA_MAX, NULL) < 0)
+                return;
+        ncm = nlmsg_data(h);
+        /* Partial notifications carry only the attribute that changed: a forwarding
+         * change has no NETCONFA_RP_FILTER and is none of our business. */
+        if (ncm->ncm_family != AF_INET || !tb[NETCONFA_IFINDEX] || !tb[NETCONFA_RP_FILTER] ||
+            nla_len(tb[NETCONFA_IFINDEX]) < 4 || nla_len(tb[NETCONFA_RP_FILTER]) < 4)
+                return;
+        ifindex = (int) nla_get_u32(tb[NETCONFA_IFINDEX]);
+        rp_filter = (int) nla_get_u32(tb[NETCONFA_RP_FILTER]);
+        if (ifindex == 0 || ifindex < NETCONFA_IFINDEX_DEFAULT || rp_filter < 0)
+                return;
+        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_NETCONF, .ifindex = ifindex, .rp_filter = rp_filter },
+                userdata);
+}
+
+static void dump_done(Netlink *nl, int error, netlink_handler_t handler, void *userdata) {
+        if (error == 0 && nl->dump_intr)
+                error = -EAGAIN;
+        nl->dump_seq = 0;
+        nl->dump_intr = false;
+        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_DUMP_DONE, .error = error }, userdata);
+}
+
+void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_t handler, void *userdata) {
+        const struct nlmsghdr *h;
+        int rem = len > INT32_MAX ? INT32_MAX : (int) len;
+
+        for (h = buf; nlmsg_ok(h, rem); h = nlmsg_next((struct nlmsghdr *) h, &rem)) {
+                bool ours = nl->dump_seq != 0 && h->nlmsg_seq == nl->dump_seq && h->nlmsg_pid == nl->portid;
+
+                if (ours && (h->nlmsg_flags & NLM_F_DUMP_INTR))
+                        nl->dump_intr = true;
+
+                switch (h->nlmsg_type) {
+                case RTM_NEWLINK:
+                case RTM_DELLINK:
+                        dispatch_link(h, ours, handler, userdata);
+                        break;
+                case RTM_NEWADDR:
+                        dispatch_addr(h, handler, userdata);
+                        break;
+                case RTM_NEWNETCONF:
+                        dispatch_netconf(h, handler, userdata);
+                        break;
+                case NLMSG_DONE:
+                        if (ours)
+                                dump_done(nl, 0, handler, userdata);
+                        break;
+                case NLMSG_ERROR:
+                        if (ours && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+                                const struct nlmsgerr *e = nlmsg_data(h);
+                                dump_done(nl, e->error < 0 ? e->error : -EIO, handler, userdata);
+                        }
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+/* Datagrams read per call at most: under a flood the event loop still gets to run
+ * (watchdog, signals) between batches; the socket stays readable for the rest. */
+#define RECEIVE_BUDGET 1024
+
+int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
+        for (unsigned budget = RECEIVE_BUDGET; budget > 0; budget--) {
+                struct sockaddr_nl sender;
+                struct iovec iov = { nl->buf, sizeof(nl->buf) };
+                struct msghdr msg = {
+                        .msg_name = &sender,
+                        .msg_namelen = sizeof(sender),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                };
+                ssize_t n;
+
+                n = recvmsg(nl->fd, &msg, MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                return 0;
+                        if (errno == EINTR)
+                                continue;
+                        return -errno; /* -ENOBUFS: the kernel dropped notifications */
+                }
+                if (msg.msg_flags & MSG_TRUNC)
+                        return -ENOBUFS; /* part of a message is lost: as bad as an overflow */
+                if (sender.nl_pid != 0)
+                        continue; /* only the kernel speaks to us */
+                netlink_dispatch(nl, nl->buf, (size_t) n, handler, userdata);
+        }
+        return 0;
+}
+
+int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userdata) {
+        bool overflow = false;
+        int r;
+
+        r = netlink_request_link_dump(nl);
+        if (r < 0)
+                return r;
+        while (nl->dump_seq != 0) {
+                r = netlink_wait(nl, DUMP_TIMEOUT_MS);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                r = netlink_receive(nl, handler, userdata);
+                if (r == -ENOBUFS)
+                        overflow = true; /* the dump itself goes on: its replies are not dropped */
+                else if (r < 0)
+                        return r;
+        }
+        return overflow ? -ENOBUFS : 0;
+}
+
+int netlink_wait(Netlink *nl, int timeout_ms) {
+        struct pollfd p = { .fd = nl->fd, .events = POLLIN };
+        int r;
+
+        r = poll(&p, 1, timeout_ms);
+        if (r < 0)
+                return -errno;
+        return r > 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* netlink: the rtnetlink socket — group membership, link dumps, receive and parse —
+ * handing out plain NetlinkEvent structs. The only file that sees libnl and -NLE_*. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct Netlink Netlink;
+
+typedef enum NetlinkEventType {
+        NETLINK_EVENT_LINK_NEW,  /* RTM_NEWLINK: dump reply or notification */
+        NETLINK_EVENT_LINK_DEL,  /* RTM_DELLINK */
+        NETLINK_EVENT_ADDR_NEW,  /* RTM_NEWADDR, IPv4 */
+        NETLINK_EVENT_NETCONF,   /* RTM_NEWNETCONF, IPv4, carrying rp_filter */
+        NETLINK_EVENT_DUMP_DONE, /* the end of our link dump */
+        _NETLINK_EVENT_MAX,
+} NetlinkEventType;
+
+typedef struct NetlinkEvent {
+        NetlinkEventType type;
+        int ifindex;         /* NETCONF: also NETCONFA_IFINDEX_ALL (-1) / _DEFAULT (-2) */
+        const char *ifname;  /* LINK_NEW, LINK_DEL; valid during the callback only */
+        int rp_filter;       /* NETCONF */
+        bool dump;           /* LINK_NEW: part of our dump reply */
+        int error;           /* DUMP_DONE: 0, -EAGAIN when the kernel marked the dump
+                              * inconsistent (dump again), or the kernel's -errno */
+} NetlinkEvent;
+
+typedef void (*netlink_handler_t)(const NetlinkEvent *ev, void *userdata);
+
+/* Receive buffer asked for by default: large, so a burst of thousands of new
+ * interfaces does not overflow while the daemon is busy (SO_RCVBUFFORCE needs
+ * CAP_NET_ADMIN, which rpfguard has anyway; plain SO_RCVBUF otherwise). */
+#define NETLINK_RCVBUF_DEFAULT (32 * 1024 * 1024)
+
+/* Open a NETLINK_ROUTE socket. With SUBSCRIBE, join RTNLGRP_LINK,
+ * RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV4_NETCONF at once — before any dump — so that
+ * no change falls between a dump and the subscription. RCVBUF: bytes, 0 = default. */
+int netlink_open(bool subscribe, int rcvbuf, Netlink **ret);
+Netlink *netlink_free(Netlink *nl);
+int netlink_fd(const Netlink *nl);
+
+/* Ask for a dump of every link; the replies come through netlink_receive() as
+ * LINK_NEW events with .dump set, then one DUMP_DONE. */
+int netlink_request_link_dump(Netlink *nl);
+bool netlink_dump_pending(const Netlink *nl);
+
+/* Read and dispatch every message queued on the socket now, without blocking.
+ * Returns 0 when drained; -ENOBUFS when the kernel dropped messages because the
+ * socket overflowed (the caller must resync); another -errno on failure. */
+int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata);
+
+/* Block up to TIMEOUT_MS for the socket to become readable; 0 on timeout, 1 when
+ * readable, -errno. For the one-shot commands, which have no event loop. */
+int netlink_wait(Netlink *nl, int timeout_ms);
+
+/* Dump every link and wait for the end of it, dispatching everything that arrives
+ * meanwhile (notifications included). 0; -ENOBUFS when notifications were lost
+ * (the dump itself completed); -ETIMEDOUT; another -errno. For start-up and the
+ * one-shot commands, which have no event loop yet. */
+int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userdata);
+
+/* Parse and dispatch one buffer of rtnetlink messages as received from the kernel.
+ * Malformed messages are skipped. Exposed for fuzzing and tests. */
+void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_t handler, void *userdata);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* sysctl: read and write net/ipv4/conf/NAME/rp_filter under a root directory the
+ * caller passes (/proc/sys in production). Returns -errno; logs nothing. */
+#pragma once
+
+#define SYSCTL_ROOT_DEFAULT "/proc/sys"
+
+/* The pseudo-interfaces of conf/. */
+#define SYSCTL_CONF_ALL     "all"
+#define SYSCTL_CONF_DEFAULT "default"
+
+/* Open ROOT/net/ipv4/conf as a directory fd (O_CLOEXEC). Every later access is an
+ * openat() below it, so a name such as "vxlan.calico" is one path component and is
+ * never turned into a dotted sysctl key. Returns the fd or -errno. */
+int sysctl_conf_open(const char *root);
+
+/* rp_filter of NAME ("all", "default" or an interface): its value (>= 0) or -errno.
+ * -EINVAL: NAME cannot be an interface name; -ENOENT: no such interface, or one
+ * without IPv4 configuration; -EBADMSG: the file did not hold a number. */
+int sysctl_rp_filter_read(int conf_fd, const char *name);
+
+/* Write VALUE (0..2) to NAME's rp_filter. 0 or -errno, as above. */
+int sysctl_rp_filter_write(int conf_fd, const char *name, int value);
