@@ -56,6 +56,8 @@ typedef struct Iface {
         char name[IFNAMSIZ];        /* the newest name known for ifindex */
         const Rule *rule;           /* into manager->config; NULL: unmanaged */
         unsigned generation;        /* the last link dump that listed it */
+        Trigger pending;            /* why it was last checked without a conf/ directory */
+        bool has_pending;
         Flap flap;
         sd_event_source *retry;     /* set while backing off from a fight */
 } Iface;
@@ -198,10 +200,16 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
 
         current = sysctl_rp_filter_read(m->conf_fd, i->name);
         if (current == -ENOENT || current == -ENODEV) {
-                /* Gone already, or no IPv4 configuration (yet): normal. */
+                /* Gone already, or no IPv4 configuration (yet): normal. On a rename the
+                 * kernel re-registers conf/NAME around the RTM_NEWLINK, and announces
+                 * the new directory with a netconf message: that one is attributed to
+                 * the rename, not to another writer. */
                 log_debug("%s: no IPv4 configuration, nothing to do", i->name);
+                i->pending = trigger;
+                i->has_pending = true;
                 return 0;
         }
+        i->has_pending = false;
         if (current < 0)
                 return log_warning_errno(current, "%s: cannot read rp_filter, ignoring: %m", i->name);
         if (current == wanted)
@@ -413,7 +421,7 @@ static void manager_on_netlink_event(const NetlinkEvent *ev, void *userdata) {
                         i = ifmap_get(m->ifaces, ev->ifindex);
                 /* Unknown ifindex: a new interface, whose RTM_NEWLINK follows. */
                 if (i && iface_wanted(i) >= 0 && ev->rp_filter != iface_wanted(i))
-                        (void) manager_check(m, i, TRIGGER_NETCONF);
+                        (void) manager_check(m, i, i->has_pending ? i->pending : TRIGGER_NETCONF);
                 break;
         case NETLINK_EVENT_DUMP_DONE:
                 manager_on_dump_done(m, ev);
