@@ -35,7 +35,7 @@ cleanup() {
         ip netns del "$NS" 2>/dev/null
         if [ $rc -ne 0 ]; then
                 echo "--- $TEST_NAME failed (rc=$rc); daemon log:" >&2
-                tail -n 60 "$TMP"/daemon*.log 2>/dev/null >&2
+                tail -n 60 "$TMP"/daemon*.log >&2 2>/dev/null
         fi
         [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
         exit $rc
@@ -59,7 +59,8 @@ rp_set() { nsx sh -c 'echo "$2" > "/proc/sys/net/ipv4/conf/$1/rp_filter"' sh "$1
 veth() { nsx ip link add "$1" type veth peer name "$2"; }
 
 # Nanoseconds from now, for a duration in (possibly fractional) seconds.
-deadline_ns() { echo $(( $(date +%s%N) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1e9 }') )); }
+# (%.0f of milliseconds: mawk's %d saturates at 2^31.)
+deadline_ns() { echo $(( $(date +%s%N) + $(awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }') * 1000000 )); }
 
 # wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds.
 wait_until() {
@@ -99,10 +100,11 @@ ns_defaults() {
 write_conf() { cat > "$TMP/${1:-rpfguard.conf}"; }
 
 # start_daemon [ARGS...]: run rpfguard in the namespace in the background with
-# $TMP/rpfguard.conf; its output goes to $DAEMON_LOG. Sets DAEMON_PID. Waits until
+# $TMP/rpfguard.conf; its output goes to $DAEMON_LOG (a new file per start). Sets DAEMON_PID. Waits until
 # the daemon has finished its start-up ("Started" in the log).
 start_daemon() {
-        DAEMON_LOG=$TMP/daemon.log
+        DAEMON_STARTS=$(( ${DAEMON_STARTS:-0} + 1 ))
+        DAEMON_LOG=$TMP/daemon.$DAEMON_STARTS.log
         : > "$DAEMON_LOG"
         # A simple command, not the nsx function: $! must be the daemon itself
         # (ip netns exec execs it), not a subshell.
@@ -127,3 +129,10 @@ expect_log() {
         ok "log: $1"
 }
 log_count() { grep -cF -- "$1" "$DAEMON_LOG" || true; }
+
+# expect_log_count TEXT N [SECONDS]: TEXT appears at least N times in the log.
+log_count_ge() { [ "$(log_count "$1")" -ge "$2" ]; }
+expect_log_count() {
+        wait_until "${3:-5}" log_count_ge "$1" "$2" || fail "log has $(log_count "$1") x '$1', expected $2"
+        ok "log: $2 x $1"
+}
