@@ -213,10 +213,10 @@ static int run_manager(const Args *args) {
         Config *c = NULL;
         int r;
 
-        if (o.once)
-                log_set_console(stdout); /* what changed is the output */
         if (load_config(args->config_path, event, &c) < 0)
                 return EXIT_USAGE;
+        if (o.once)
+                log_set_console(stdout); /* what changed is the output; errors stay on stderr */
         f.event = event;
         if (!o.once)
                 log_event(LOG_NOTICE, LOG_KIND_CONFIG_LOADED, &f, "Configuration loaded from %s: %zu rules, mode %s%s",

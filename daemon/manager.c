@@ -485,12 +485,15 @@ static int manager_arm_resync_timer(Manager *m) {
                 return 0;
         }
         if (m->resync_timer) {
-                r = sd_event_source_set_time_relative(m->resync_timer, interval);
+                r = sd_event_source_set_time_accuracy(m->resync_timer, interval / 10);
+                if (r >= 0)
+                        r = sd_event_source_set_time_relative(m->resync_timer, interval);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(m->resync_timer, SD_EVENT_ONESHOT);
         } else
+                /* A tenth of the interval of slack lets sd-event coalesce wake-ups. */
                 r = sd_event_add_time_relative(m->event, &m->resync_timer, CLOCK_MONOTONIC, interval,
-                                               USEC_PER_SEC, manager_on_resync_timer, m);
+                                               interval / 10, manager_on_resync_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot arm the resync timer: %m");
         return 0;
@@ -525,15 +528,8 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
                 return 0;
         }
 
-        /* Swap: rule pointers move to the new Config before the old one is freed. */
-        config_free(m->config);
-        m->config = c;
-        manager_apply_log_level(m);
-        config_report_done(&report);
-        log_event(LOG_NOTICE, LOG_KIND_CONFIG_LOADED, &f, "Configuration reloaded from %s: %zu rules, mode %s",
-                  m->options.config_path, c->n_rules, mode_to_string(c->mode));
-
-        /* Back-offs and fight counts belong to the old rules. */
+        /* Swap: rule pointers move to the new Config before the old one is freed.
+         * Back-offs and fight counts belong to the old rules: forgotten. */
         iface_forget(&m->all);
         iface_forget(&m->def);
         while (ifmap_iterate(m->ifaces, &state, &v)) {
@@ -541,6 +537,13 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
                 iface_forget(i);
                 iface_set_rule(i, policy_lookup(c, i->name));
         }
+        config_free(m->config);
+        m->config = c;
+        manager_apply_log_level(m);
+        config_report_done(&report);
+        log_event(LOG_NOTICE, LOG_KIND_CONFIG_LOADED, &f, "Configuration reloaded from %s: %zu rules, mode %s",
+                  m->options.config_path, c->n_rules, mode_to_string(c->mode));
+
         (void) manager_arm_resync_timer(m);
         manager_check_globals(m, TRIGGER_RELOAD);
         manager_check_every_iface(m, TRIGGER_RELOAD);

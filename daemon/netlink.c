@@ -31,7 +31,7 @@ struct Netlink {
         bool dump_intr;       /* the kernel flagged the running dump inconsistent */
         /* Dump replies are sized by the largest buffer recvmsg() has seen; 32 KiB
          * holds any of them, and notifications are far smaller. */
-        uint8_t buf[32768];
+        _Alignas(struct nlmsghdr) uint8_t buf[32768];
 };
 
 static int nl_errno(int nle) {

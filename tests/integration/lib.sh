@@ -19,6 +19,7 @@ NS=${NS:0:40}
 TMP=$(mktemp -d /tmp/rpfguard-test.XXXXXX)
 PIDS=()
 CHECKS=0
+DAEMON_ENV=()      # VAR=VALUE words for the daemon's environment
 
 cleanup() {
         local rc=$? p
@@ -108,7 +109,7 @@ start_daemon() {
         : > "$DAEMON_LOG"
         # A simple command, not the nsx function: $! must be the daemon itself
         # (ip netns exec execs it), not a subshell.
-        ip netns exec "$NS" "$RPFGUARD" -c "$TMP/rpfguard.conf" "$@" >> "$DAEMON_LOG" 2>&1 &
+        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" "$@" >> "$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         PIDS+=("$DAEMON_PID")
         wait_until 10 grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"
@@ -135,4 +136,23 @@ log_count_ge() { [ "$(log_count "$1")" -ge "$2" ]; }
 expect_log_count() {
         wait_until "${3:-5}" log_count_ge "$1" "$2" || fail "log has $(log_count "$1") x '$1', expected $2"
         ok "log: $2 x $1"
+}
+
+# start_notify_listener: a NOTIFY_SOCKET the test owns; messages land in
+# $NOTIFY_LOG, one line per datagram ("|" for newlines). Adds it to DAEMON_ENV.
+start_notify_listener() {
+        NOTIFY_SOCK=$TMP/notify.sock
+        NOTIFY_LOG=$TMP/notify.log
+        : > "$NOTIFY_LOG"
+        "$HELPERS/notify-listen" "$NOTIFY_SOCK" > "$NOTIFY_LOG" 2>&1 &
+        PIDS+=("$!")
+        wait_until 5 test -S "$NOTIFY_SOCK" || fail "notify listener did not start"
+        DAEMON_ENV+=("NOTIFY_SOCKET=$NOTIFY_SOCK")
+}
+notify_count() { grep -c -- "$1" "$NOTIFY_LOG" || true; }
+notify_count_ge() { [ "$(notify_count "$1")" -ge "$2" ]; }
+expect_notify_count() {
+        wait_until "${3:-5}" notify_count_ge "$1" "$2" ||
+                fail "sd_notify: $(notify_count "$1") x '$1', expected $2; got: $(tr '\n' ' ' < "$NOTIFY_LOG")"
+        ok "sd_notify: $2 x $1"
 }

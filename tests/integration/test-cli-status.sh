@@ -1,0 +1,317 @@
+# shellcheck shell=bash
+# rpfguard --status (table and --json) against the real kernel in a throwaway
+# namespace: one row per interface with rule, wanted, current, effective and state;
+# exit 3 while anything drifts, 0 once compliant; never writes.
+. "$(dirname "$0")/lib.sh"
+
+# --- helpers (generic; candidates for lib.sh) -------------------------------------
+
+# cli NAME ARGS...: run rpfguard in the namespace; stdout in $OUT, stderr in $ERR,
+# exit status in $RC. A hung binary is killed after 20 s (exit 124).
+cli() {
+        local name=$1
+        shift
+        OUT=$TMP/$name.out ERR=$TMP/$name.err RC=0
+        nsx timeout 20 "$RPFGUARD" "$@" >"$OUT" 2>"$ERR" || RC=$?
+}
+
+show_output() {
+        { echo "--- stdout:"; cat "$OUT"; echo "--- stderr:"; cat "$ERR"; } >&2
+}
+
+expect_rc() {
+        [ "$RC" = "$1" ] || { show_output; fail "$2: exit status $RC, expected $1"; }
+        ok "$2: exit status $1"
+}
+
+require_rp() {
+        rp_is "$1" "$2" || fail "setup: $1 rp_filter is $(rp_get "$1"), expected $2"
+}
+
+rp_now() {
+        rp_is "$1" "$2" || fail "$1: rp_filter is $(rp_get "$1"), expected $2"
+        ok "$1 rp_filter = $2"
+}
+
+# The namespace's interfaces, one name a line, as the kernel lists them.
+ns_ifnames() { nsx ls /sys/class/net; }
+
+# expect_table WHAT < ROWS: $OUT is the --status table for exactly these rows plus
+# every other interface of the namespace as "unmanaged". A row of ROWS is
+# "NAME IFINDEX RULE WANTED CURRENT EFFECTIVE STATE" with '-' for none and '@' for
+# the interface's real ifindex. Also checks the summary line against the states.
+expect_table() {
+        local what=$1 name idx rule wanted cur eff state got want n_if=0
+        local -A expected=() seen=() count=([ok]=0 [drift]=0 [ignored]=0 [unmanaged]=0 [ineffective]=0)
+
+        [ "$(head -n 1 "$OUT" | tr -s ' ')" = "INTERFACE IFINDEX RULE WANTED CURRENT EFFECTIVE STATE" ] ||
+                { show_output; fail "$what: bad table header"; }
+        ok "$what: table header"
+
+        while read -r name idx rule wanted cur eff state; do
+                [ -n "$name" ] || continue
+                [ "$idx" != @ ] || idx=$(nsx cat "/sys/class/net/$name/ifindex")
+                expected[$name]="$idx $rule $wanted $cur $eff $state"
+                case $name in all|default) ;; *) count[$state]=$((count[$state] + 1)) ;; esac
+        done
+
+        # Every row, in the table once: the expected ones exactly, any other
+        # interface of the namespace (say a fallback tunnel device) as unmanaged.
+        for name in all default $(ns_ifnames); do
+                got=$(awk -v n="$name" 'NR > 1 && $1 == n { $1 = ""; sub(/^ /, ""); print }' "$OUT")
+                [ "$(printf '%s\n' "$got" | grep -c .)" = 1 ] ||
+                        { show_output; fail "$what: expected exactly one row for $name"; }
+                seen[$name]=1
+                if [ -n "${expected[$name]+x}" ]; then
+                        want=${expected[$name]}
+                        [ "$got" = "$want" ] || { show_output; fail "$what: row $name is '$got', expected '$want'"; }
+                        ok "$what: row $name: $got"
+                else
+                        read -r idx rule wanted cur eff state <<< "$got"
+                        [ "$idx $rule $wanted $state" = "$(nsx cat "/sys/class/net/$name/ifindex") - - unmanaged" ] ||
+                                { show_output; fail "$what: row $name is '$got', expected an unmanaged row"; }
+                        count[unmanaged]=$((count[unmanaged] + 1))
+                fi
+                case $name in all|default) ;; *) n_if=$((n_if + 1)) ;; esac
+        done
+        for name in "${!expected[@]}"; do
+                [ -n "${seen[$name]+x}" ] || fail "$what: test bug: $name is not in the namespace"
+        done
+        # ... and no row for anything else (a name cut at a dot, say).
+        got=$(awk 'NR > 1 && NF == 7 { print $1 }' "$OUT" | sort)
+        want=$({ printf '%s\n' all default; ns_ifnames; } | sort)
+        [ "$got" = "$want" ] || { show_output; fail "$what: rows are for [$got], expected [$want]"; }
+        ok "$what: one row for each of all, default and the $n_if interfaces"
+
+        want="$n_if interfaces: ${count[ok]} ok, ${count[drift]} drift, ${count[ignored]} ignored, ${count[unmanaged]} unmanaged, ${count[ineffective]} ineffective"
+        [ "$(tail -n 1 "$OUT")" = "$want" ] || { show_output; fail "$what: summary is '$(tail -n 1 "$OUT")', expected '$want'"; }
+        ok "$what: summary '$want'"
+}
+
+# expect_json WHAT < ROWS: $OUT is one valid JSON document describing the same rows
+# as expect_table would check. The checks run in the namespace (its /sys/class/net).
+expect_json() {
+        local what=$1 line
+        cat > "$TMP/rows"
+        python3 -c 'import json, sys; json.load(sys.stdin)' < "$OUT" ||
+                { show_output; fail "$what: not valid JSON"; }
+        ok "$what: valid JSON"
+        [ "$(wc -l < "$OUT")" = 1 ] || { show_output; fail "$what: expected one line, one document"; }
+        ok "$what: one document on one line"
+        nsx python3 "$TMP/check_json.py" "$OUT" "$TMP/rows" "$CONF" > "$TMP/json-checks" 2>&1 ||
+                { cat "$TMP/json-checks" >&2; show_output; fail "$what: JSON checks"; }
+        while IFS= read -r line; do
+                ok "$what: $line"
+        done < "$TMP/json-checks"
+}
+
+cat > "$TMP/check_json.py" <<'EOF'
+# check_json.py DOC ROWS CONFIG: DOC (rpfguard --status --json) against ROWS
+# ("NAME IFINDEX RULE WANTED CURRENT EFFECTIVE STATE", '-' none, '@' real ifindex).
+# Prints one line per check passed; exits 1 on the first failure.
+import json, os, sys
+
+doc = json.load(open(sys.argv[1]))
+config = sys.argv[3]
+
+def value(s):
+    return None if s == '-' else int(s)
+
+def check(cond, what):
+    if not cond:
+        print('FAILED: ' + what)
+        sys.exit(1)
+    print(what)
+
+expected = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    if not f:
+        continue
+    name, idx, rule, wanted, cur, eff, state = f
+    row = {'name': name, 'rule': None if rule == '-' else rule, 'wanted': value(wanted),
+           'current': value(cur), 'state': state}
+    if name not in ('all', 'default'):
+        row['ifindex'] = int(open('/sys/class/net/%s/ifindex' % name).read()) if idx == '@' else int(idx)
+        row['effective'] = value(eff)
+    expected[name] = row
+
+check(doc.get('config') == config, 'config is %s' % config)
+check(doc.get('mode') == 'enforce', 'mode is enforce')
+for g in ('all', 'default'):
+    got = doc.get(g)
+    check(isinstance(got, dict) and all(got.get(k, 'absent') == v for k, v in expected[g].items()),
+          '%s is %s' % (g, json.dumps(got, sort_keys=True)))
+
+ifaces = doc.get('interfaces')
+check(isinstance(ifaces, list), 'interfaces is a list')
+names = [i.get('name') for i in ifaces]
+kernel = sorted(os.listdir('/sys/class/net'))
+check(sorted(names) == kernel, 'one entry per interface: %s' % ' '.join(kernel))
+keys = {'name', 'ifindex', 'rule', 'wanted', 'current', 'effective', 'state'}
+for i in ifaces:
+    name = i['name']
+    check(set(i) == keys, '%s has exactly the fields %s' % (name, ' '.join(sorted(keys))))
+    if name in expected:
+        check(i == expected[name], '%s is %s' % (name, json.dumps(i, sort_keys=True)))
+    else:
+        idx = int(open('/sys/class/net/%s/ifindex' % name).read())
+        check(i['ifindex'] == idx and i['rule'] is None and i['wanted'] is None and i['state'] == 'unmanaged',
+              '%s (not created by the test) is unmanaged' % name)
+check(all(n in names for n in expected if n not in ('all', 'default')), 'every expected interface is listed')
+
+states = ('ok', 'drift', 'ignored', 'unmanaged', 'ineffective')
+counts = {s: sum(1 for i in ifaces if i['state'] == s) for s in states}
+check(doc.get('summary') == counts, 'summary is %s' % json.dumps(counts))
+EOF
+
+# --- setup ---------------------------------------------------------------------
+
+ns_defaults 2 2
+veth cali1a2b eth1x
+veth califfff eth2x
+veth tunl0 tpeer0
+nsx ip link add vxlan.calico type vxlan id 42 dstport 4789
+veth eth9 eth9p            # managed "loose", already loose: ok
+veth ethoff ethoffp        # managed "off", is off, but all wins: ineffective
+rp_set ethoff 0
+veth ethfree ethfreep      # unmanaged
+rp_set lo 2                # ignored; nothing else would choose 2 under all = 1
+for i in all default lo cali1a2b eth1x califfff eth2x tunl0 tpeer0 vxlan.calico eth9 eth9p ethoffp ethfree ethfreep; do
+        require_rp "$i" 2
+done
+require_rp ethoff 0
+
+write_conf <<'EOF'
+[global]
+all = 1
+
+[interfaces]
+lo = ignore
+cali* = strict
+tunl0 = strict
+vxlan.calico = strict
+eth9 = loose
+ethoff = off
+EOF
+CONF=$TMP/rpfguard.conf
+
+# --- before --once: drift --------------------------------------------------------
+
+BEFORE='
+all          -  all          1  2  -  drift
+default      -  -            -  2  -  unmanaged
+lo           @  lo           -  2  2  ignored
+cali1a2b     @  cali*        1  2  2  drift
+califfff     @  cali*        1  2  2  drift
+tunl0        @  tunl0        1  2  2  drift
+vxlan.calico @  vxlan.calico 1  2  2  drift
+eth9         @  eth9         2  2  2  ok
+ethoff       @  ethoff       0  0  2  ineffective
+eth1x        @  -            -  2  2  unmanaged
+eth2x        @  -            -  2  2  unmanaged
+tpeer0       @  -            -  2  2  unmanaged
+eth9p        @  -            -  2  2  unmanaged
+ethoffp      @  -            -  2  2  unmanaged
+ethfree      @  -            -  2  2  unmanaged
+ethfreep     @  -            -  2  2  unmanaged
+'
+
+cli status1 --status -c "$CONF"
+expect_rc 3 "--status with drift"
+expect_table "--status with drift" <<< "$BEFORE"
+# The ineffective rule is worth a warning, which goes to stderr, not into the table.
+grep -qE "^$CONF:10: warning: .*ethoff" "$ERR" || { show_output; fail "--status: no warning for line 10"; }
+ok "--status: warning for the ineffective rule on stderr"
+
+cli json1 --status --json -c "$CONF"
+expect_rc 3 "--status --json with drift"
+expect_json "--status --json with drift" <<< "$BEFORE"
+
+cli json1s -s --json -c "$CONF"
+expect_rc 3 "-s --json with drift"
+cmp -s "$TMP/json1.out" "$OUT" || { show_output; fail "-s --json differs from --status --json"; }
+ok "-s --json prints the same document"
+
+# --status wrote nothing.
+for i in all default lo cali1a2b califfff tunl0 vxlan.calico eth9 eth1x; do rp_now "$i" 2; done
+rp_now ethoff 0
+
+# --- after --once: compliant (ineffective is not drift) ------------------------------
+
+cli once --once -c "$CONF"
+expect_rc 0 "--once"
+rp_now all 1
+
+AFTER='
+all          -  all          1  1  -  ok
+default      -  -            -  2  -  unmanaged
+lo           @  lo           -  2  2  ignored
+cali1a2b     @  cali*        1  1  1  ok
+califfff     @  cali*        1  1  1  ok
+tunl0        @  tunl0        1  1  1  ok
+vxlan.calico @  vxlan.calico 1  1  1  ok
+eth9         @  eth9         2  2  2  ok
+ethoff       @  ethoff       0  0  1  ineffective
+eth1x        @  -            -  2  2  unmanaged
+eth2x        @  -            -  2  2  unmanaged
+tpeer0       @  -            -  2  2  unmanaged
+eth9p        @  -            -  2  2  unmanaged
+ethoffp      @  -            -  2  2  unmanaged
+ethfree      @  -            -  2  2  unmanaged
+ethfreep     @  -            -  2  2  unmanaged
+'
+
+cli status2 --status -c "$CONF"
+expect_rc 0 "--status when compliant"
+expect_table "--status when compliant" <<< "$AFTER"
+
+cli json2 --status --json -c "$CONF"
+expect_rc 0 "--status --json when compliant"
+expect_json "--status --json when compliant" <<< "$AFTER"
+
+# --- drift of all alone, and of default alone, is drift ---------------------------------
+
+rp_set all 2
+cli status3 --status -c "$CONF"
+expect_rc 3 "--status with only all drifting"
+[ "$(awk '$1 == "all" { print $NF }' "$OUT")" = drift ] || { show_output; fail "all is not in drift"; }
+ok "--status: all in drift"
+cli json3 --status --json -c "$CONF"
+expect_rc 3 "--status --json with only all drifting"
+rp_set all 1
+
+write_conf default.conf <<'EOF'
+[global]
+all = 1
+default = strict
+
+[interfaces]
+cali* = strict
+EOF
+cli status4 --status -c "$TMP/default.conf"
+expect_rc 3 "--status with only default drifting"
+[ "$(awk '$1 == "default" { print $3, $4, $5, $NF }' "$OUT")" = "default 1 2 drift" ] ||
+        { show_output; fail "default is not shown in drift"; }
+ok "--status: default in drift, rule default, wanted 1, current 2"
+rp_set default 1
+cli status5 --status -c "$TMP/default.conf"
+expect_rc 0 "--status with default compliant"
+rp_now default 1
+
+# --- errors ---------------------------------------------------------------------------
+
+printf '[global]\nall = 1\n[nonsense]\n' > "$TMP/bad.conf"
+cli bad --status -c "$TMP/bad.conf"
+expect_rc 2 "--status with a bad configuration"
+grep -qE "^$TMP/bad.conf:3: error: " "$ERR" || { show_output; fail "--status: no FILE:LINE error on stderr"; }
+ok "--status with a bad configuration: $TMP/bad.conf:3 on stderr"
+[ ! -s "$OUT" ] || { show_output; fail "--status with a bad configuration printed a report"; }
+ok "--status with a bad configuration: no report"
+
+cli missing --status --json -c "$TMP/missing.conf"
+expect_rc 2 "--status --json with a missing configuration"
+grep -qF "$TMP/missing.conf" "$ERR" || { show_output; fail "the missing path is not named on stderr"; }
+ok "--status --json with a missing configuration: names the path"
+
+done_testing
