@@ -20,6 +20,8 @@ TMP=$(mktemp -d /tmp/rpfguard-test.XXXXXX)
 PIDS=()
 CHECKS=0
 DAEMON_ENV=()      # VAR=VALUE words for the daemon's environment
+DAEMON_WRAPPER=()  # a command the daemon runs under (valgrind)
+DAEMON_START_TIMEOUT=10
 
 cleanup() {
         local rc=$? p
@@ -109,10 +111,10 @@ start_daemon() {
         : > "$DAEMON_LOG"
         # A simple command, not the nsx function: $! must be the daemon itself
         # (ip netns exec execs it), not a subshell.
-        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" "$@" >> "$DAEMON_LOG" 2>&1 &
+        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "${DAEMON_WRAPPER[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" "$@" >> "$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         PIDS+=("$DAEMON_PID")
-        wait_until 10 grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"
+        wait_until "$DAEMON_START_TIMEOUT" grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"
 }
 
 # stop_daemon: SIGTERM, expect exit status 0.
