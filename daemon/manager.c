@@ -119,6 +119,18 @@ static const char *iface_rule_name(const Iface *i) {
         return i->rule ? i->rule->pattern : NULL;
 }
 
+/* The RPFGUARD_* fields of an entry about I. */
+static LogFields iface_log_fields(const Iface *i, int old_value, int new_value, Trigger trigger) {
+        return (LogFields) {
+                .ifname = i->name,
+                .ifindex = i->ifindex > 0 ? i->ifindex : 0,
+                .rule = iface_rule_name(i),
+                .old_value = old_value,
+                .new_value = new_value,
+                .event = triggers[trigger].field,
+        };
+}
+
 static void iface_set_rule(Iface *i, const Rule *rule) {
         Manager *m = i->manager;
         bool was = i->rule && i->rule->value != RP_FILTER_IGNORE;
@@ -162,15 +174,9 @@ static int manager_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* Another writer keeps undoing us: say so once, then leave I alone for a while. */
 static void manager_back_off(Manager *m, Iface *i, int theirs, int wanted, usec_t duration, Trigger trigger) {
-        LogFields f = LOG_FIELDS_INIT;
+        LogFields f = iface_log_fields(i, theirs, wanted, trigger);
         int r;
 
-        f.ifname = i->name;
-        f.ifindex = i->ifindex > 0 ? i->ifindex : 0;
-        f.rule = iface_rule_name(i);
-        f.old_value = theirs;
-        f.new_value = wanted;
-        f.event = triggers[trigger].field;
         log_event(LOG_WARNING, LOG_KIND_FIGHT, &f,
                   "%s: another writer keeps setting rp_filter to %d (wanted %d): more than %u corrections within %llus, "
                   "backing off for %llus",
@@ -186,7 +192,7 @@ static void manager_back_off(Manager *m, Iface *i, int theirs, int wanted, usec_
 
 /* The one decision path: read, compare, write only on difference, log. */
 static int manager_check(Manager *m, Iface *i, Trigger trigger) {
-        LogFields f = LOG_FIELDS_INIT;
+        LogFields f;
         int wanted, current, r;
 
         wanted = iface_wanted(i);
@@ -215,12 +221,7 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
         if (current == wanted)
                 return 0;
 
-        f.ifname = i->name;
-        f.ifindex = i->ifindex > 0 ? i->ifindex : 0;
-        f.rule = iface_rule_name(i);
-        f.old_value = current;
-        f.new_value = wanted;
-        f.event = triggers[trigger].field;
+        f = iface_log_fields(i, current, wanted, trigger);
 
         if (!manager_writes(m)) {
                 m->n_changes++;

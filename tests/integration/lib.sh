@@ -158,3 +158,54 @@ expect_notify_count() {
                 fail "sd_notify: $(notify_count "$1") x '$1', expected $2; got: $(tr '\n' ' ' < "$NOTIFY_LOG")"
         ok "sd_notify: $2 x $1"
 }
+
+# --- the one-shot command line ------------------------------------------------
+
+# cli NAME ARGS...: run rpfguard in the namespace; stdout in $OUT, stderr in $ERR,
+# exit status in $RC. A hung binary is killed after 20 s (exit 124).
+cli() {
+        local name=$1
+        shift
+        OUT=$TMP/$name.out ERR=$TMP/$name.err RC=0
+        nsx timeout 20 "$RPFGUARD" "$@" >"$OUT" 2>"$ERR" || RC=$?
+}
+
+# show_output: what the last cli call printed, for a failure message.
+show_output() {
+        { echo "--- stdout:"; cat "$OUT"; echo "--- stderr:"; cat "$ERR"; } >&2
+}
+
+# expect_rc STATUS WHAT: the last cli call exited with STATUS.
+expect_rc() {
+        [ "$RC" = "$1" ] || { show_output; fail "$2: exit status $RC, expected $1"; }
+        ok "$2: exit status $1"
+}
+
+# expect_line FILE LINE WHAT: FILE has exactly this line.
+expect_line() {
+        grep -qxF -- "$2" "$1" || { show_output; fail "$3: no line '$2'"; }
+        ok "$3: '$2'"
+}
+
+# expect_no_match FILE ERE WHAT: no line of FILE matches ERE.
+expect_no_match() {
+        ! grep -qE -- "$2" "$1" || { show_output; fail "$3: unexpected line matching '$2'"; }
+        ok "$3: nothing matches '$2'"
+}
+
+# expect_empty FILE WHAT
+expect_empty() {
+        [ ! -s "$1" ] || { show_output; fail "$2: $(basename "$1") is not empty"; }
+        ok "$2: $(basename "$1") is empty"
+}
+
+# require_rp IFACE VALUE: a precondition of the test itself, not a check of rpfguard.
+require_rp() {
+        rp_is "$1" "$2" || fail "setup: $1 rp_filter is $(rp_get "$1"), expected $2"
+}
+
+# rp_now IFACE VALUE: the value is VALUE right now (the CLI has already exited).
+rp_now() {
+        rp_is "$1" "$2" || fail "$1: rp_filter is $(rp_get "$1"), expected $2"
+        ok "$1 rp_filter = $2"
+}

@@ -4,34 +4,7 @@
 # exit 3 while anything drifts, 0 once compliant; never writes.
 . "$(dirname "$0")/lib.sh"
 
-# --- helpers (generic; candidates for lib.sh) -------------------------------------
-
-# cli NAME ARGS...: run rpfguard in the namespace; stdout in $OUT, stderr in $ERR,
-# exit status in $RC. A hung binary is killed after 20 s (exit 124).
-cli() {
-        local name=$1
-        shift
-        OUT=$TMP/$name.out ERR=$TMP/$name.err RC=0
-        nsx timeout 20 "$RPFGUARD" "$@" >"$OUT" 2>"$ERR" || RC=$?
-}
-
-show_output() {
-        { echo "--- stdout:"; cat "$OUT"; echo "--- stderr:"; cat "$ERR"; } >&2
-}
-
-expect_rc() {
-        [ "$RC" = "$1" ] || { show_output; fail "$2: exit status $RC, expected $1"; }
-        ok "$2: exit status $1"
-}
-
-require_rp() {
-        rp_is "$1" "$2" || fail "setup: $1 rp_filter is $(rp_get "$1"), expected $2"
-}
-
-rp_now() {
-        rp_is "$1" "$2" || fail "$1: rp_filter is $(rp_get "$1"), expected $2"
-        ok "$1 rp_filter = $2"
-}
+# --- helpers of this test (cli, expect_rc, … are in lib.sh) ---------------------
 
 # The namespace's interfaces, one name a line, as the kernel lists them.
 ns_ifnames() { nsx ls /sys/class/net; }

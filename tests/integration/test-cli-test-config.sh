@@ -9,30 +9,7 @@
 SHIPPED=$(dirname "$0")/../../conf/rpfguard.conf
 TOP_CMAKELISTS=$(dirname "$0")/../../CMakeLists.txt
 
-# --- helpers (generic; candidates for lib.sh) -------------------------------------
-
-# cli NAME ARGS...: run rpfguard in the namespace; stdout in $OUT, stderr in $ERR,
-# exit status in $RC. A hung binary is killed after 20 s (exit 124).
-cli() {
-        local name=$1
-        shift
-        OUT=$TMP/$name.out ERR=$TMP/$name.err RC=0
-        nsx timeout 20 "$RPFGUARD" "$@" >"$OUT" 2>"$ERR" || RC=$?
-}
-
-show_output() {
-        { echo "--- stdout:"; cat "$OUT"; echo "--- stderr:"; cat "$ERR"; } >&2
-}
-
-expect_rc() {
-        [ "$RC" = "$1" ] || { show_output; fail "$2: exit status $RC, expected $1"; }
-        ok "$2: exit status $1"
-}
-
-expect_empty() {
-        [ ! -s "$1" ] || { show_output; fail "$2: $(basename "$1") is not empty"; }
-        ok "$2: $(basename "$1") is empty"
-}
+# --- helpers of this test (cli, expect_rc, … are in lib.sh) ---------------------
 
 # expect_out_line LINE WHAT: stdout has this line, compared with runs of blanks
 # squeezed (the resolved rules are aligned in columns).
