@@ -79,8 +79,7 @@ static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity,
         }
         report->messages = m;
         m = &report->messages[report->n_messages++];
-        m->severity = severity;
-        m->line = line;
+        *m = (ConfigMessage) { .severity = severity, .line = line };
         va_start(ap, fmt);
         (void) vsnprintf(m->text, sizeof(m->text), fmt, ap);
         va_end(ap);
@@ -148,7 +147,9 @@ const char *log_level_to_string(int level) {
 }
 
 bool pattern_is_glob(const char *pattern) {
-        return strpbrk(pattern, "*?[") != NULL;
+        /* A backslash too: fnmatch(3) takes it as an escape, so "eth\0" matches
+         * "eth0", not itself. */
+        return strpbrk(pattern, "*?[\\") != NULL;
 }
 
 static Key key_from_string(Section section, const char *name) {
@@ -258,7 +259,7 @@ static void parse_rule(Parser *p, const char *pattern, const char *value) {
 
         for (size_t i = 0; i < c->n_rules; i++)
                 if (strcmp(c->rules[i].pattern, pattern) == 0)
-                        return parser_error(p, p->line, "duplicate pattern '%s' (first defined on line %u)",
+                        return parser_error(p, p->line, "duplicate pattern '%s' (first defined on line %u): expected each pattern once",
                                             pattern, c->rules[i].line);
 
         rules = realloc(c->rules, (c->n_rules + 1) * sizeof(Rule));
@@ -310,7 +311,7 @@ static int parser_handle(void *user, const char *section, const char *name, cons
                         break;
                 }
                 if (p->key_line[key] > 0) {
-                        parser_error(p, p->line, "duplicate key '%s' (first set on line %u)", name,
+                        parser_error(p, p->line, "duplicate key '%s' (first set on line %u): expected each key once", name,
                                      p->key_line[key]);
                         break;
                 }
@@ -343,6 +344,42 @@ static Section section_from_header(const char *line) {
         if (n == 10 && strncasecmp(line, "interfaces", n) == 0)
                 return SECTION_INTERFACES;
         return SECTION_UNKNOWN;
+}
+
+/* inih splits a line at its first '=' or ':'. In [interfaces] a ':' belongs to the
+ * pattern (one that can never match: a warning, not an error), so a line whose ':'
+ * comes before its '=' is split here, and inih is handed an empty line instead.
+ * Returns true when the line was taken; without any '=' it stays unhandled and is
+ * reported as malformed. */
+static bool parser_take_colon_rule(Parser *p, char *s) {
+        char *colon = strchr(s, ':'), *eq = strchr(s, '='), *end, *value;
+        bool was_space = false;
+
+        if (p->section != SECTION_INTERFACES || !colon || (eq && eq < colon))
+                return false;
+        if (!eq)
+                return true;
+
+        value = eq + 1;
+        for (end = value; *end; end++) { /* inih's inline comment: ';' after a blank */
+                if (was_space && *end == ';')
+                        break;
+                was_space = isspace((unsigned char) *end);
+        }
+        while (end > value && isspace((unsigned char) end[-1]))
+                end--;
+        *end = '\0';
+        while (isspace((unsigned char) *value))
+                value++;
+
+        end = eq;
+        while (end > s && isspace((unsigned char) end[-1]))
+                end--;
+        *end = '\0';
+
+        p->handled = true;
+        parse_rule(p, s, value);
+        return true;
 }
 
 /* inih's stream reader. Counting the lines here gives every handler call its line
@@ -403,6 +440,10 @@ static char *parser_read_line(char *str, int num, void *stream) {
         }
         default:
                 p->line_is_pair = true;
+                if (parser_take_colon_rule(p, s)) {
+                        s[0] = '\n';
+                        s[1] = '\0';
+                }
         }
         return s;
 }

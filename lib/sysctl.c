@@ -69,11 +69,13 @@ int sysctl_rp_filter_read(int conf_fd, const char *name) {
 
 int sysctl_rp_filter_write(int conf_fd, const char *name, int value) {
         _cleanup_(closep) int fd = -1;
-        char buf[] = { (char) ('0' + value), '\n' };
+        char buf[2];
         ssize_t n;
 
         if (value < 0 || value > 2)
                 return -EINVAL;
+        buf[0] = (char) ('0' + value); /* only now: '0' + INT_MAX would overflow */
+        buf[1] = '\n';
         fd = open_rp_filter(conf_fd, name, O_WRONLY);
         if (fd < 0)
                 return fd;
