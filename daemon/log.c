@@ -37,7 +37,9 @@ static bool stderr_is_journal(void) {
         unsigned long long dev, ino;
         struct stat st;
 
-        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+        /* glibc's %llu converts like strtoull(): an out-of-range number saturates, and
+         * then only fails to match, so stderr is not taken for the journal. */
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2) /* NOLINT(cert-err34-c) */
                 return false;
         if (fstat(STDERR_FILENO, &st) < 0)
                 return false;
@@ -136,6 +138,8 @@ static void emit(int level, int error, LogKind kind, const LogFields *f, bool pr
 
         {
                 size_t len = strlen(message);
+                /* len < 1024: MESSAGE is log_va()'s buffer. No heap allocation while logging. */
+                /* cppcheck-suppress allocaCalled ; bounded, see above */
                 char *m = alloca(len + sizeof("MESSAGE="));
 
                 memcpy(m, "MESSAGE=", sizeof("MESSAGE=") - 1);

@@ -82,11 +82,22 @@ struct Manager {
         sd_event_source *recheck_source; /* deferred re-check of every interface */
         Trigger recheck_trigger;
         sd_event_source *resync_timer;
+        sd_event_source *status_source;  /* on while status_dirty: sends STATUS= */
+        sd_event_source *status_timer;   /* a STATUS= held back during a burst */
+        usec_t status_sent;              /* when the last STATUS= went out */
 
         unsigned n_checked;         /* interfaces looked at (for --once) */
         unsigned n_changes;         /* corrections, or drifts seen when not writing */
         bool status_dirty;
 };
+
+/* Something STATUS= shows changed: send it once the current event is handled. Only
+ * then: an event that changed nothing costs no extra turn of the loop. */
+static void manager_status_changed(Manager *m) {
+        m->status_dirty = true;
+        if (m->status_source)
+                (void) sd_event_source_set_enabled(m->status_source, SD_EVENT_ONESHOT);
+}
 
 static bool manager_writes(const Manager *m) {
         return m->config->mode == MODE_ENFORCE && !m->options.dry_run;
@@ -139,7 +150,7 @@ static void iface_set_rule(Iface *i, const Rule *rule) {
         i->rule = rule;
         m->n_managed += (unsigned) is - (unsigned) was;
         if (was != is)
-                m->status_dirty = true;
+                manager_status_changed(m);
 }
 
 static void iface_stop_backoff(Iface *i) {
@@ -192,6 +203,7 @@ static void manager_back_off(Manager *m, Iface *i, int theirs, int wanted, usec_
 
 /* The one decision path: read, compare, write only on difference, log. */
 static int manager_check(Manager *m, Iface *i, Trigger trigger) {
+        _cleanup_(closep) int fd = -1;
         LogFields f;
         int wanted, current, r;
 
@@ -204,7 +216,17 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
                 return 0;
         }
 
-        current = sysctl_rp_filter_read(m->conf_fd, i->name);
+        /* One open for the read and the write that may follow: the path walk through
+         * /proc/sys is most of what a check costs. Not writable (EROFS, EACCES…): read
+         * by name, and the write, by name too, reports why it fails. */
+        if (manager_writes(m))
+                fd = sysctl_rp_filter_open(m->conf_fd, i->name, true);
+        if (fd >= 0)
+                current = sysctl_rp_filter_read_fd(fd);
+        else if (fd == -ENOENT || fd == -ENODEV)
+                current = fd;
+        else
+                current = sysctl_rp_filter_read(m->conf_fd, i->name);
         if (current == -ENOENT || current == -ENODEV) {
                 /* Gone already, or no IPv4 configuration (yet): normal. On a rename the
                  * kernel re-registers conf/NAME around the RTM_NEWLINK, and announces
@@ -225,7 +247,7 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
 
         if (!manager_writes(m)) {
                 m->n_changes++;
-                m->status_dirty = true;
+                manager_status_changed(m);
                 log_event(LOG_NOTICE, LOG_KIND_DRIFT, &f, "%s: rp_filter is %d, wanted %d (rule %s, %s); not changed: %s",
                           i->name, current, wanted, f.rule, triggers[trigger].text,
                           m->options.dry_run ? "dry run" : "audit mode");
@@ -249,7 +271,7 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
                 }
         }
 
-        r = sysctl_rp_filter_write(m->conf_fd, i->name, wanted);
+        r = fd >= 0 ? sysctl_rp_filter_write_fd(fd, wanted) : sysctl_rp_filter_write(m->conf_fd, i->name, wanted);
         if (r == -ENOENT || r == -ENODEV) {
                 log_debug("%s: vanished before rp_filter could be written", i->name);
                 return 0;
@@ -258,7 +280,7 @@ static int manager_check(Manager *m, Iface *i, Trigger trigger) {
                 return log_warning_errno(r, "%s: cannot write rp_filter=%d, ignoring: %m", i->name, wanted);
 
         m->n_changes++;
-        m->status_dirty = true;
+        manager_status_changed(m);
         log_event(LOG_INFO, LOG_KIND_CORRECTION, &f, "%s: rp_filter %d -> %d (rule %s, %s)", i->name, current,
                   wanted, f.rule, triggers[trigger].text);
         return 1;
@@ -436,6 +458,7 @@ static void manager_notify_status(Manager *m) {
         if (!m->status_dirty)
                 return;
         m->status_dirty = false;
+        m->status_sent = now_usec();
         (void) sd_notifyf(false, "STATUS=%s %u interfaces, %u %s", manager_writes(m) ? "Enforcing" : "Auditing",
                           m->n_managed, m->n_changes, manager_writes(m) ? "corrections" : "drifts seen");
 }
@@ -460,9 +483,33 @@ static int manager_on_netlink(sd_event_source *s, int fd, uint32_t revents, void
         return 0;
 }
 
-static int manager_on_post(sd_event_source *s, void *userdata) {
-        (void) s;
+/* Each STATUS= is a datagram PID 1 must parse: during a burst of new interfaces send
+ * one per interval at most, and the last one when the interval is over. */
+#define STATUS_INTERVAL_USEC (100 * USEC_PER_MSEC)
+
+static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) s, (void) usec;
         manager_notify_status(userdata);
+        return 0;
+}
+
+static int manager_on_status(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int enabled = SD_EVENT_OFF;
+
+        (void) s;
+        if (!m->status_dirty)
+                return 0;
+        if (now_usec() >= m->status_sent + STATUS_INTERVAL_USEC || !m->status_timer) {
+                manager_notify_status(m);
+                return 0;
+        }
+        (void) sd_event_source_get_enabled(m->status_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return 0; /* already held back */
+        if (sd_event_source_set_time(m->status_timer, m->status_sent + STATUS_INTERVAL_USEC) < 0 ||
+            sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT) < 0)
+                manager_notify_status(m);
         return 0;
 }
 
@@ -524,7 +571,7 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
                 log_event(LOG_ERR, LOG_KIND_CONFIG_REJECTED, &f, "%s rejected, keeping the running configuration",
                           m->options.config_path);
                 config_report_done(&report);
-                m->status_dirty = true;
+                manager_status_changed(m);
                 (void) sd_notify(false, "READY=1");
                 return 0;
         }
@@ -549,7 +596,7 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
         manager_check_globals(m, TRIGGER_RELOAD);
         manager_check_every_iface(m, TRIGGER_RELOAD);
 
-        m->status_dirty = true;
+        manager_status_changed(m);
         (void) sd_notify(false, "READY=1");
         return 0;
 }
@@ -612,6 +659,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->netlink_source);
         sd_event_source_disable_unref(m->recheck_source);
         sd_event_source_disable_unref(m->resync_timer);
+        sd_event_source_disable_unref(m->status_timer);
+        sd_event_source_disable_unref(m->status_source);
         sd_event_unref(m->event);
         netlink_free(m->netlink);
         if (m->conf_fd >= 0)
@@ -678,7 +727,14 @@ int manager_run(Manager *m) {
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->recheck_source, SD_EVENT_OFF);
         if (r >= 0)
-                r = sd_event_add_post(m->event, NULL, manager_on_post, m);
+                r = sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC,
+                                      manager_on_status_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->status_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &m->status_source, manager_on_status, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->status_source, SD_EVENT_OFF);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the event loop: %m");
 
@@ -691,7 +747,7 @@ int manager_run(Manager *m) {
         if (r < 0)
                 return r;
 
-        m->status_dirty = true;
+        manager_status_changed(m);
         manager_notify_status(m);
         (void) sd_notify(false, "READY=1");
         log_info("Started: %s %u interfaces, %u %s", manager_writes(m) ? "enforcing" : "auditing", m->n_managed,

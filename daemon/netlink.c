@@ -96,6 +96,20 @@ fail:
         return r;
 }
 
+int netlink_new_detached(uint32_t portid, uint32_t dump_seq, Netlink **ret) {
+        Netlink *nl;
+
+        nl = calloc(1, sizeof(Netlink));
+        if (!nl)
+                return -ENOMEM;
+        nl->fd = -1;
+        nl->portid = portid;
+        nl->seq = dump_seq;
+        nl->dump_seq = dump_seq;
+        *ret = nl;
+        return 0;
+}
+
 Netlink *netlink_free(Netlink *nl) {
         if (!nl)
                 return NULL;
@@ -230,7 +244,9 @@ void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_
                 case NLMSG_ERROR:
                         if (ours && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
                                 const struct nlmsgerr *e = nlmsg_data(h);
-                                dump_done(nl, e->error < 0 ? e->error : -EIO, handler, userdata);
+                                /* A -errno, or -EIO: callers pass it to abs() and strerror(). */
+                                dump_done(nl, e->error < 0 && e->error > -4096 ? e->error : -EIO, handler,
+                                          userdata);
                         }
                         break;
                 default:

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct Netlink Netlink;
 
@@ -38,6 +39,10 @@ typedef void (*netlink_handler_t)(const NetlinkEvent *ev, void *userdata);
  * RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV4_NETCONF at once — before any dump — so that
  * no change falls between a dump and the subscription. RCVBUF: bytes, 0 = default. */
 int netlink_open(bool subscribe, int rcvbuf, Netlink **ret);
+/* For fuzzing and tests only: a Netlink without a socket, for netlink_dispatch().
+ * When DUMP_SEQ is not 0, a link dump is taken to be pending: messages with that
+ * sequence number sent to PORTID are its replies. Nothing can be sent or received. */
+int netlink_new_detached(uint32_t portid, uint32_t dump_seq, Netlink **ret);
 Netlink *netlink_free(Netlink *nl);
 int netlink_fd(const Netlink *nl);
 

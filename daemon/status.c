@@ -154,7 +154,7 @@ static const char *table_value(int v, char buf[static 16]) {
 }
 
 static void print_table_row(FILE *out, const Row *r) {
-        char name[4 * IFNAMSIZ], *p = name, b1[16], b2[16], b3[16], idx[16];
+        char name[4 * IFNAMSIZ] = "", *p = name, b1[16], b2[16], b3[16], idx[16];
 
         /* Unprintable bytes of a name as \xNN, so one row stays one line. */
         for (const unsigned char *c = (const unsigned char *) r->name; *c; c++)
@@ -209,7 +209,7 @@ int status_report(const Config *c, bool json, FILE *out) {
                 fill_iface(&links.rows[k], c, conf_fd, all.current);
                 counts[links.rows[k].state]++;
         }
-        drift = counts[IF_STATE_DRIFT] + (all.state == IF_STATE_DRIFT) + (def.state == IF_STATE_DRIFT);
+        drift = (int) (counts[IF_STATE_DRIFT] + (all.state == IF_STATE_DRIFT) + (def.state == IF_STATE_DRIFT));
 
         if (json)
                 print_json(out, c, &all, &def, &links, counts);

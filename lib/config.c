@@ -413,8 +413,10 @@ static char *parser_read_line(char *str, int num, void *stream) {
                 return str;
         }
 
+        /* Every blank inih's isspace() would see, or a "\v key = …" line would still be
+         * a continuation of the previous value. */
         start = s;
-        while (*start == ' ' || *start == '\t')
+        while (*start == ' ' || *start == '\t' || *start == '\v' || *start == '\f' || *start == '\r')
                 start++;
         if (start != s)
                 memmove(s, start, strlen(start) + 1);
@@ -524,7 +526,8 @@ int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *re
                 .path = strdup(path),
         };
         if (!c->path)
-                return -ENOMEM;
+                /* cppcheck-suppress memleak ; c is freed by _cleanup_(config_freep) */
+                return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ again */
 
         p = (Parser) { .f = f, .config = c, .report = report };
 

@@ -21,8 +21,11 @@ struct IfMap {
 #define IFMAP_MIN_SLOTS 16U
 
 static size_t slot_of(const IfMap *m, int key) {
-        /* ifindexes are dense small integers: a multiplicative hash spreads them. */
-        return (size_t) (((uint32_t) key * UINT32_C(2654435761)) & (m->n_slots - 1));
+        /* ifindexes are dense small integers: a multiplicative hash spreads them
+         * (Knuth's, modulo 2^32: the wrap-around is the point). */
+        uint32_t h = (uint32_t) key * UINT32_C(2654435761);
+
+        return (size_t) h & (m->n_slots - 1);
 }
 
 int ifmap_new(IfMap **ret) {

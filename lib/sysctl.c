@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,16 +40,16 @@ static int open_rp_filter(int conf_fd, const char *name, int flags) {
         return fd;
 }
 
-int sysctl_rp_filter_read(int conf_fd, const char *name) {
-        _cleanup_(closep) int fd = -1;
+int sysctl_rp_filter_open(int conf_fd, const char *name, bool writable) {
+        return open_rp_filter(conf_fd, name, writable ? O_RDWR : O_RDONLY);
+}
+
+int sysctl_rp_filter_read_fd(int fd) {
         char buf[32];
         ssize_t n;
         long v = 0;
 
-        fd = open_rp_filter(conf_fd, name, O_RDONLY);
-        if (fd < 0)
-                return fd;
-        n = read(fd, buf, sizeof(buf) - 1);
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
         if (n < 0)
                 return -errno;
         buf[n] = '\0';
@@ -67,8 +68,7 @@ int sysctl_rp_filter_read(int conf_fd, const char *name) {
         return (int) v;
 }
 
-int sysctl_rp_filter_write(int conf_fd, const char *name, int value) {
-        _cleanup_(closep) int fd = -1;
+int sysctl_rp_filter_write_fd(int fd, int value) {
         char buf[2];
         ssize_t n;
 
@@ -76,13 +76,31 @@ int sysctl_rp_filter_write(int conf_fd, const char *name, int value) {
                 return -EINVAL;
         buf[0] = (char) ('0' + value); /* only now: '0' + INT_MAX would overflow */
         buf[1] = '\n';
-        fd = open_rp_filter(conf_fd, name, O_WRONLY);
-        if (fd < 0)
-                return fd;
-        n = write(fd, buf, sizeof(buf));
+        /* At offset 0: the kernel ignores a sysctl write anywhere else (sysctl_writes_strict). */
+        n = pwrite(fd, buf, sizeof(buf), 0);
         if (n < 0)
                 return -errno;
         if ((size_t) n != sizeof(buf))
                 return -EIO;
         return 0;
+}
+
+int sysctl_rp_filter_read(int conf_fd, const char *name) {
+        _cleanup_(closep) int fd = -1;
+
+        fd = open_rp_filter(conf_fd, name, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        return sysctl_rp_filter_read_fd(fd);
+}
+
+int sysctl_rp_filter_write(int conf_fd, const char *name, int value) {
+        _cleanup_(closep) int fd = -1;
+
+        if (value < 0 || value > 2)
+                return -EINVAL;
+        fd = open_rp_filter(conf_fd, name, O_WRONLY);
+        if (fd < 0)
+                return fd;
+        return sysctl_rp_filter_write_fd(fd, value);
 }

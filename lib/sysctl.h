@@ -3,6 +3,8 @@
  * caller passes (/proc/sys in production). Returns -errno; logs nothing. */
 #pragma once
 
+#include <stdbool.h>
+
 #define SYSCTL_ROOT_DEFAULT "/proc/sys"
 
 /* The pseudo-interfaces of conf/. */
@@ -21,3 +23,12 @@ int sysctl_rp_filter_read(int conf_fd, const char *name);
 
 /* Write VALUE (0..2) to NAME's rp_filter. 0 or -errno, as above. */
 int sysctl_rp_filter_write(int conf_fd, const char *name, int value);
+
+/* The same through one open file, for a read and the write that may follow it: one
+ * path walk through /proc/sys instead of two (the walk is most of what a check costs
+ * the kernel). sysctl_rp_filter_open(): the fd (O_RDONLY, or O_RDWR when WRITABLE,
+ * O_CLOEXEC) or -errno as above; the caller closes it. The reads and writes are at
+ * offset 0, so they can follow each other on the same fd. */
+int sysctl_rp_filter_open(int conf_fd, const char *name, bool writable);
+int sysctl_rp_filter_read_fd(int fd);
+int sysctl_rp_filter_write_fd(int fd, int value);

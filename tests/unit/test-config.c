@@ -572,6 +572,7 @@ START_TEST(test_to_string) {
         ck_assert(pattern_is_glob("eth?"));
         ck_assert(pattern_is_glob("br[0-9]"));
         ck_assert(!pattern_is_glob("vxlan.calico"));
+        ck_assert(pattern_is_glob("eth\\0")); /* fnmatch escape: matches "eth0", not itself */
         ck_assert(!pattern_is_glob("eth0@if3"));
         ck_assert(!pattern_is_glob("veth-1"));
 }
@@ -629,7 +630,7 @@ START_TEST(test_indented_lines) {
                 "[interfaces]\n"         /* 3 */
                 "eth0 = strict\n"        /* 4 */
                 "    eth1 = loose\n"     /* 5 */
-                "\teth2 = off\n"         /* 6 */
+                "\v\f\r\teth2 = off\n" /* 6: every blank inih's isspace() knows */
                 "  \t ; indented comment\n" /* 7 */
                 "  [global]\n"           /* 8 */
                 "    all = 0\n";         /* 9 */
