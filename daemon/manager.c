@@ -340,34 +340,37 @@ static int manager_resync(Manager *m, Trigger trigger) {
         return manager_dump(m, trigger);
 }
 
-static void manager_on_link(Manager *m, const NetlinkEvent *ev) {
-        Iface *i = ifmap_get(m->ifaces, ev->ifindex);
+/* The newest name known for IFINDEX is NAME (from a link message, a dump, or the
+ * kernel asked directly): start tracking the interface, or follow its rename, and
+ * check it. DUMP: NAME comes from our link dump (the interface is still there). */
+static void manager_track(Manager *m, int ifindex, const char *name, bool dump) {
+        Iface *i = ifmap_get(m->ifaces, ifindex);
         Trigger trigger;
         int r;
 
         if (!i) {
                 i = calloc(1, sizeof(Iface));
                 if (!i) {
-                        log_error_errno(ENOMEM, "%s: cannot track interface, resyncing later: %m", ev->ifname);
+                        log_error_errno(ENOMEM, "%s: cannot track interface, resyncing later: %m", name);
                         m->resync_again = true;
                         return;
                 }
                 i->manager = m;
-                i->ifindex = ev->ifindex;
-                r = ifmap_put(m->ifaces, ev->ifindex, i);
+                i->ifindex = ifindex;
+                r = ifmap_put(m->ifaces, ifindex, i);
                 if (r < 0) {
                         free(i);
-                        log_error_errno(r, "%s: cannot track interface, resyncing later: %m", ev->ifname);
+                        log_error_errno(r, "%s: cannot track interface, resyncing later: %m", name);
                         m->resync_again = true;
                         return;
                 }
-                trigger = ev->dump ? m->dump_trigger : TRIGGER_LINK_NEW;
-        } else if (strcmp(i->name, ev->ifname) != 0) {
-                log_debug("%s: renamed to %s (ifindex %d)", i->name, ev->ifname, ev->ifindex);
+                trigger = dump ? m->dump_trigger : TRIGGER_LINK_NEW;
+        } else if (strcmp(i->name, name) != 0) {
+                log_debug("%s: renamed to %s (ifindex %d)", i->name, name, ifindex);
                 /* A new name means a new rule and a new story: any fight was with the old one. */
                 iface_forget(i);
                 trigger = TRIGGER_LINK_RENAME;
-        } else if (ev->dump) {
+        } else if (dump) {
                 i->generation = m->generation;
                 (void) manager_check(m, i, m->dump_trigger);
                 return;
@@ -375,10 +378,29 @@ static void manager_on_link(Manager *m, const NetlinkEvent *ev) {
                 return; /* carrier, flags, MTU…: rp_filter is not affected */
 
         /* The kernel guarantees NUL-terminated names of < IFNAMSIZ bytes. */
-        (void) snprintf(i->name, sizeof(i->name), "%s", ev->ifname);
+        (void) snprintf(i->name, sizeof(i->name), "%s", name);
         i->generation = m->generation;
         iface_set_rule(i, policy_lookup(m->config, i->name));
         (void) manager_check(m, i, trigger);
+}
+
+/* A netconf message for an ifindex we do not know: a new interface. The kernel
+ * announces its conf/ directory before the RTM_NEWLINK that names it — for a veth
+ * whose peer is in another namespace (a pod's), about a third of a millisecond
+ * before. Asking for the name now enforces that much sooner; the RTM_NEWLINK then
+ * finds the interface known. The name is newer than the queued events; were it
+ * renamed meanwhile, the queued link messages replay the renames in order, and the
+ * value written is in any case the one the rule for the current name wants. */
+static void manager_on_unknown_netconf(Manager *m, int ifindex) {
+        char name[IFNAMSIZ];
+        int r;
+
+        r = netlink_get_ifname(m->netlink, ifindex, name);
+        if (r < 0) {
+                log_debug_errno(r, "ifindex %d: no name (gone already?), waiting for its link message: %m", ifindex);
+                return;
+        }
+        manager_track(m, ifindex, name, false);
 }
 
 static void manager_on_dump_done(Manager *m, const NetlinkEvent *ev) {
@@ -417,7 +439,7 @@ static void manager_on_netlink_event(const NetlinkEvent *ev, void *userdata) {
 
         switch (ev->type) {
         case NETLINK_EVENT_LINK_NEW:
-                manager_on_link(m, ev);
+                manager_track(m, ev->ifindex, ev->ifname, ev->dump);
                 break;
         case NETLINK_EVENT_LINK_DEL:
                 i = ifmap_remove(m->ifaces, ev->ifindex);
@@ -440,9 +462,13 @@ static void manager_on_netlink_event(const NetlinkEvent *ev, void *userdata) {
                         /* The kernel copied the new default onto every interface whose
                          * rp_filter was never written, without telling anyone. */
                         manager_schedule_recheck(m, TRIGGER_NETCONF);
-                } else
+                } else {
                         i = ifmap_get(m->ifaces, ev->ifindex);
-                /* Unknown ifindex: a new interface, whose RTM_NEWLINK follows. */
+                        if (!i) {
+                                manager_on_unknown_netconf(m, ev->ifindex);
+                                break;
+                        }
+                }
                 if (i && iface_wanted(i) >= 0 && ev->rp_filter != iface_wanted(i))
                         (void) manager_check(m, i, i->has_pending ? i->pending : TRIGGER_NETCONF);
                 break;

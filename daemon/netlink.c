@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "util.h"
@@ -308,6 +309,17 @@ int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userda
                         return r;
         }
         return overflow ? -ENOBUFS : 0;
+}
+
+int netlink_get_ifname(Netlink *nl, int ifindex, char *ret) {
+        struct ifreq ifr = { .ifr_ifindex = ifindex };
+
+        /* Any socket answers the device ioctls for its network namespace. */
+        if (ioctl(nl->fd, SIOCGIFNAME, &ifr) < 0)
+                return -errno;
+        ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+        memcpy(ret, ifr.ifr_name, IFNAMSIZ);
+        return 0;
 }
 
 int netlink_wait(Netlink *nl, int timeout_ms) {

@@ -56,6 +56,11 @@ bool netlink_dump_pending(const Netlink *nl);
  * socket overflowed (the caller must resync); another -errno on failure. */
 int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata);
 
+/* The current name of IFINDEX (SIOCGIFNAME on the socket: one syscall, no
+ * allocation) into RET (IFNAMSIZ bytes). 0, or -ENODEV when there is no such
+ * interface any more. */
+int netlink_get_ifname(Netlink *nl, int ifindex, char *ret);
+
 /* Block up to TIMEOUT_MS for the socket to become readable; 0 on timeout, 1 when
  * readable, -errno. For the one-shot commands, which have no event loop. */
 int netlink_wait(Netlink *nl, int timeout_ms);
