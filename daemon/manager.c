@@ -78,7 +78,8 @@ struct Manager {
         bool resync_again;          /* events were lost while a dump was running */
         Trigger dump_trigger;
 
-        sd_event_source *netlink_source;
+        sd_event_source *netlink_source; /* notifications */
+        sd_event_source *dump_source;    /* link dump replies */
         sd_event_source *recheck_source; /* deferred re-check of every interface */
         Trigger recheck_trigger;
         sd_event_source *resync_timer;
@@ -683,6 +684,7 @@ Manager *manager_free(Manager *m) {
         iface_forget(&m->all);
         iface_forget(&m->def);
         sd_event_source_disable_unref(m->netlink_source);
+        sd_event_source_disable_unref(m->dump_source);
         sd_event_source_disable_unref(m->recheck_source);
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->status_timer);
@@ -747,6 +749,9 @@ int manager_run(Manager *m) {
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, manager_on_sighup, m);
         if (r >= 0)
                 r = sd_event_add_io(m->event, &m->netlink_source, netlink_fd(m->netlink), EPOLLIN,
+                                    manager_on_netlink, m);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &m->dump_source, netlink_dump_fd(m->netlink), EPOLLIN,
                                     manager_on_netlink, m);
         if (r >= 0)
                 r = sd_event_add_defer(m->event, &m->recheck_source, manager_on_recheck, m);

@@ -23,10 +23,17 @@
  * never answers. */
 #define DUMP_TIMEOUT_MS 30000
 
+/* Two sockets. Notifications arrive on the subscribed one, whose large buffer can
+ * still overflow in a storm. Dumps go through a second socket that joins no group:
+ * the kernel fills a dump reply only while the reader's buffer has room, and a
+ * multicast storm filling the same buffer would make that fail, leaving the dump
+ * stalled with nothing queued to wake the reader (and a new dump refused with
+ * EBUSY while the old one is pending). On its own socket a dump always completes. */
 struct Netlink {
-        struct nl_sock *sock;
-        int fd;
-        uint32_t portid;      /* our address: dump replies are sent to it */
+        struct nl_sock *sock;       /* notifications */
+        struct nl_sock *dump_sock;  /* our dump requests and their replies */
+        int fd, dump_fd;
+        uint32_t portid;      /* the dump socket's address: dump replies are sent to it */
         uint32_t seq;
         uint32_t dump_seq;    /* 0: no dump in progress */
         bool dump_intr;       /* the kernel flagged the running dump inconsistent */
@@ -46,6 +53,25 @@ static int nl_errno(int nle) {
         }
 }
 
+static int socket_open(struct nl_sock **ret_sock, int *ret_fd) {
+        struct nl_sock *sock;
+        int r;
+
+        sock = nl_socket_alloc();
+        if (!sock)
+                return -ENOMEM;
+        r = nl_connect(sock, NETLINK_ROUTE);
+        if (r >= 0)
+                r = nl_socket_set_nonblocking(sock);
+        if (r < 0) {
+                nl_socket_free(sock);
+                return nl_errno(r);
+        }
+        *ret_sock = sock;
+        *ret_fd = nl_socket_get_fd(sock);
+        return 0;
+}
+
 int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
         Netlink *nl;
         int r, size;
@@ -54,19 +80,15 @@ int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
         if (!nl)
                 return -ENOMEM;
         nl->seq = 1;
-        nl->sock = nl_socket_alloc();
-        if (!nl->sock) {
-                free(nl);
-                return -ENOMEM;
-        }
+        nl->fd = nl->dump_fd = -1;
 
-        r = nl_connect(nl->sock, NETLINK_ROUTE);
-        if (r < 0) {
-                r = nl_errno(r);
+        r = socket_open(&nl->sock, &nl->fd);
+        if (r < 0)
                 goto fail;
-        }
-        nl->fd = nl_socket_get_fd(nl->sock);
-        nl->portid = nl_socket_get_local_port(nl->sock);
+        r = socket_open(&nl->dump_sock, &nl->dump_fd);
+        if (r < 0)
+                goto fail;
+        nl->portid = nl_socket_get_local_port(nl->dump_sock);
 
         size = rcvbuf > 0 ? rcvbuf : NETLINK_RCVBUF_DEFAULT;
         if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
@@ -84,12 +106,6 @@ int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
                 }
         }
 
-        r = nl_socket_set_nonblocking(nl->sock);
-        if (r < 0) {
-                r = nl_errno(r);
-                goto fail;
-        }
-
         *ret = nl;
         return 0;
 fail:
@@ -103,7 +119,7 @@ int netlink_new_detached(uint32_t portid, uint32_t dump_seq, Netlink **ret) {
         nl = calloc(1, sizeof(Netlink));
         if (!nl)
                 return -ENOMEM;
-        nl->fd = -1;
+        nl->fd = nl->dump_fd = -1;
         nl->portid = portid;
         nl->seq = dump_seq;
         nl->dump_seq = dump_seq;
@@ -115,12 +131,17 @@ Netlink *netlink_free(Netlink *nl) {
         if (!nl)
                 return NULL;
         nl_socket_free(nl->sock);
+        nl_socket_free(nl->dump_sock);
         free(nl);
         return NULL;
 }
 
 int netlink_fd(const Netlink *nl) {
         return nl->fd;
+}
+
+int netlink_dump_fd(const Netlink *nl) {
+        return nl->dump_fd;
 }
 
 bool netlink_dump_pending(const Netlink *nl) {
@@ -144,7 +165,7 @@ int netlink_request_link_dump(Netlink *nl) {
 
         if (nl->dump_seq != 0)
                 return -EBUSY; /* the kernel allows one dump per socket at a time */
-        if (sendto(nl->fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+        if (sendto(nl->dump_fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
                 return -errno;
         nl->dump_seq = req.hdr.nlmsg_seq;
         nl->dump_intr = false;
@@ -260,7 +281,7 @@ void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_
  * (watchdog, signals) between batches; the socket stays readable for the rest. */
 #define RECEIVE_BUDGET 1024
 
-int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
+static int receive_from(Netlink *nl, int fd, netlink_handler_t handler, void *userdata) {
         for (unsigned budget = RECEIVE_BUDGET; budget > 0; budget--) {
                 struct sockaddr_nl sender;
                 struct iovec iov = { nl->buf, sizeof(nl->buf) };
@@ -272,7 +293,7 @@ int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
                 };
                 ssize_t n;
 
-                n = recvmsg(nl->fd, &msg, MSG_DONTWAIT);
+                n = recvmsg(fd, &msg, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK)
                                 return 0;
@@ -287,6 +308,16 @@ int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
                 netlink_dispatch(nl, nl->buf, (size_t) n, handler, userdata);
         }
         return 0;
+}
+
+int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
+        int r, k;
+
+        r = receive_from(nl, nl->fd, handler, userdata);
+        /* The dump socket is read even after an overflow of the other one: a dump
+         * must never stall (see struct Netlink). */
+        k = receive_from(nl, nl->dump_fd, handler, userdata);
+        return r < 0 ? r : k;
 }
 
 int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userdata) {
@@ -323,10 +354,13 @@ int netlink_get_ifname(Netlink *nl, int ifindex, char *ret) {
 }
 
 int netlink_wait(Netlink *nl, int timeout_ms) {
-        struct pollfd p = { .fd = nl->fd, .events = POLLIN };
+        struct pollfd p[] = {
+                { .fd = nl->fd, .events = POLLIN },
+                { .fd = nl->dump_fd, .events = POLLIN },
+        };
         int r;
 
-        r = poll(&p, 1, timeout_ms);
+        r = poll(p, ELEMENTSOF(p), timeout_ms);
         if (r < 0)
                 return -errno;
         return r > 0;

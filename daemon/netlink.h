@@ -44,14 +44,16 @@ int netlink_open(bool subscribe, int rcvbuf, Netlink **ret);
  * sequence number sent to PORTID are its replies. Nothing can be sent or received. */
 int netlink_new_detached(uint32_t portid, uint32_t dump_seq, Netlink **ret);
 Netlink *netlink_free(Netlink *nl);
+/* The notification socket and the dump socket: both belong in the event loop. */
 int netlink_fd(const Netlink *nl);
+int netlink_dump_fd(const Netlink *nl);
 
 /* Ask for a dump of every link; the replies come through netlink_receive() as
  * LINK_NEW events with .dump set, then one DUMP_DONE. */
 int netlink_request_link_dump(Netlink *nl);
 bool netlink_dump_pending(const Netlink *nl);
 
-/* Read and dispatch every message queued on the socket now, without blocking.
+/* Read and dispatch every message queued on both sockets now, without blocking.
  * Returns 0 when drained; -ENOBUFS when the kernel dropped messages because the
  * socket overflowed (the caller must resync); another -errno on failure. */
 int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata);
