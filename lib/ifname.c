@@ -17,8 +17,10 @@ bool ifname_valid(const char *name) {
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                 return false;
         for (const char *c = name; *c; c++)
-                /* The kernel rejects '/', ':' and isspace() in the C locale. */
-                if (*c == '/' || *c == ':' || isspace((unsigned char) *c))
+                /* The kernel rejects '/', ':' and its own isspace(): the C locale's,
+                 * plus 0xA0, which its Latin-1 ctype table (lib/ctype.c) counts as a
+                 * space too (so UTF-8 "\xc3\xa0", a-grave, is not a valid name). */
+                if (*c == '/' || *c == ':' || isspace((unsigned char) *c) || (unsigned char) *c == 0xA0)
                         return false;
         return true;
 }

@@ -63,6 +63,8 @@ static const char *const invalid[] = {
         "eth\r0",
         "eth\v0",
         "eth\f0",
+        "eth\xa0" "0",        /* the kernel's isspace() is Latin-1: 0xA0 is a space */
+        "\xc3\xa0",            /* so UTF-8 a-grave is not a name either */
         "abcdefghijklmnop",                    /* 16 bytes */
         "cali1a2b3c4d5e6f",                    /* 16 bytes */
         "abcdefghijklmnopqrstuvwxyz",
