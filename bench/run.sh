@@ -10,7 +10,8 @@
 #
 # --quick      fewer interfaces and shorter idle window (well under a minute)
 # --profile    afterwards, profile rpfguard during a burst: perf (cpu-clock, kernel
-#              and user stacks) and strace -c; prints the top of both
+#              and user stacks) and strace -c; then the floor during a burst and a
+#              backlog (perf); prints the top of each
 # --profile-only  only that (RPFBENCH_KEEP_PROFILE=FILE keeps perf.data)
 # --udev-jobs  systemd-sysctl runs at a time on the udev path (default 1: serial)
 # --nice N     run every process of the bench (contenders, observer, ip) at nice N
@@ -19,7 +20,12 @@
 # --build DIR  build directory (default /tmp/build-bench); RPFGUARD=PATH skips the
 #              daemon build and uses that binary
 # Environment: RPFBENCH_KEEP=DIR keeps the recordings and logs; RPFBENCH_VARIANTS=
-# "info-journal info-console warning udev" (a subset) runs only those columns.
+# "info-journal info-console warning floor udev" (a subset) runs only those columns.
+#
+# Columns: rpfguard three ways (info level logging to journald or to a file, and
+# warning level, which logs no correction); "floor", rpfbench-floor-stack, the least
+# any event-driven enforcer must do, with rpfguard's libraries loaded: the kernel's
+# price for CPU and memory that no implementation can undercut; and the udev path.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,7 +82,7 @@ if [ "$QUICK" = 1 ]; then
         N_BURST=1000       # (b) rpfguard burst
         N_BURST_UDEV=100   # (b) udev-path burst (capped: milliseconds of CPU per interface)
         N_BACKLOG=500      # (d) rpfguard stopped while they are created
-        VARIANTS="info-journal udev"
+        VARIANTS="info-journal floor udev"
 else
         N_NEW=200
         N_DRIFT=100
@@ -84,7 +90,7 @@ else
         N_BURST=2000
         N_BURST_UDEV=500
         N_BACKLOG=1000
-        VARIANTS="info-journal info-console warning udev"
+        VARIANTS="info-journal info-console warning floor udev"
 fi
 VARIANTS=${RPFBENCH_VARIANTS:-$VARIANTS}   # (for debugging the script)
 GAP=0.05                   # between interfaces in (a) and drifts in (c), every variant
@@ -94,9 +100,10 @@ JOURNALD=/lib/systemd/systemd-journald
 LISTEN=$HELPERS/rpfbench-listen
 UDEV=$HELPERS/rpfbench-udev
 NOTIFY=$HELPERS/rpfbench-notify
+FLOOR=$HELPERS/rpfbench-floor-stack
 CLOCK=$HELPERS/rpfbench-time
 ANALYZE=$HELPERS/rpfbench-analyze
-for f in "$RPFGUARD" "$LISTEN" "$UDEV" "$NOTIFY" "$CLOCK" "$ANALYZE" "$SYSCTL_BIN"; do
+for f in "$RPFGUARD" "$LISTEN" "$UDEV" "$NOTIFY" "$FLOOR" "$CLOCK" "$ANALYZE" "$SYSCTL_BIN"; do
         [ -x "$f" ] || { echo "bench/run.sh: $f is missing" >&2; exit 1; }
 done
 
@@ -273,6 +280,13 @@ run_variant() {
                 PIDS+=("$cpid")
                 wait_file "$TMP/$v.ready" 10 || { echo "udev path did not start" >&2; exit 1; }
                 ;;
+        floor)
+                # SIGUSR1 makes it print where its time went since the last SIGUSR1.
+                ip netns exec "$ns" "$FLOOR" bench 1 "$TMP/$v.ready" > "$TMP/$v.report" 2> "$TMP/$v.log" &
+                cpid=$!
+                PIDS+=("$cpid")
+                wait_file "$TMP/$v.ready" 10 || { echo "floor did not start" >&2; exit 1; }
+                ;;
         *)
                 # As under systemd: a NOTIFY_SOCKET (STATUS= updates cost a datagram each).
                 "$NOTIFY" "$TMP/$v.notify" > "$TMP/$v.notify-count" &
@@ -346,6 +360,7 @@ run_variant() {
         ccpu0=$(children_cpu_ns "$cpid")
         x0=$(ctxt "$cpid")
         [ -z "$JOURNALD_PID" ] || j0=$(cpu_ns "$JOURNALD_PID")
+        [ "$v" != floor ] || floor_report "$cpid" > /dev/null # start counting
         "$CLOCK" run "$TMP/$v.burst-time" ip netns exec "$ns" ip -batch "$TMP/$v.batch"
         read -r b0 b1 < "$TMP/$v.burst-time"
         if [ "$v" = udev ]; then
@@ -355,6 +370,7 @@ run_variant() {
         fi
         sleep 2 # generous: anything still to come would have come
         R[$v.burst_wrong]=$(wrong "$ns" benchb)
+        [ "$v" != floor ] || R[$v.syscalls_burst]=$(floor_report "$cpid")
         cpu1=$(cpu_ns "$cpid")
         ccpu1=$(children_cpu_ns "$cpid")
         x1=$(ctxt "$cpid")
@@ -384,6 +400,7 @@ run_variant() {
                 cpu1=$(cpu_ns "$cpid")
                 R[$v.backlog_cpu_us]=$(( (cpu1 - cpu0) / 1000 / N_BACKLOG ))
                 R[$v.backlog_wrong]=$(wrong "$ns" benchk)
+                [ "$v" != floor ] || R[$v.syscalls_backlog]=$(floor_report "$cpid")
         fi
 
         # Stop the contender, then the observer (which writes its recording).
@@ -393,6 +410,9 @@ run_variant() {
         udev)
                 # "rpfbench-udev: N runs of …, F failed, O overflows, Q not run"
                 R[$v.health]=$(awk '/^rpfbench-udev:/ { printf "%d runs, %d failed, %d overflows", $2, $6, $8 }' "$TMP/$v.log")
+                ;;
+        floor)
+                R[$v.health]="$(grep -c . "$TMP/$v.log" || true) lines on stderr"
                 ;;
         info-journal)
                 R[$v.health]="$(journalctl --no-pager -o cat -p warning SYSLOG_IDENTIFIER=rpfguard | grep -c . || true) warnings/errors"
@@ -423,64 +443,100 @@ run_variant() {
         [ "${out[3]}" != 0 ] || R[$v.b_after_ms]=never
 }
 
-# --- the profile: rpfguard during a burst, under perf and strace ----------------------
+# floor_report PID: the floor's "floor: N interfaces; per interface, us: …" line for
+# the time since its previous report (it answers SIGUSR1 on stdout).
+floor_report() {
+        local n
+        n=$(grep -c '^floor:' "$TMP/floor.report" || true)
+        kill -USR1 "$1"
+        for _ in $(seq 100); do
+                [ "$(grep -c '^floor:' "$TMP/floor.report" || true)" -gt "$n" ] && break
+                sleep 0.05
+        done
+        tail -1 "$TMP/floor.report"
+}
+
+# --- the profile: rpfguard and the floor during a burst, under perf and strace ---------
+# traced NS PEER PID TAG N MODE TRACER...: creates N bench<TAG>* interfaces in one
+# ip -batch while TRACER (perf or strace, attached to PID, stopped with SIGINT) runs.
+# MODE burst: PID runs along; MODE backlog: PID is stopped while they are created and
+# only traced working them off.
+traced() {
+        local ns=$1 peer=$2 pid=$3 tag=$4 n=$5 mode=$6 tpid i
+        shift 6
+        for i in $(seq "$n"); do echo "link add bench$tag$i type veth peer name p$tag$i netns $peer"; done > "$TMP/prof.batch"
+        [ "$mode" != backlog ] || { kill -STOP "$pid"; ip netns exec "$ns" ip -batch "$TMP/prof.batch"; }
+        "$@" &
+        tpid=$!
+        PIDS+=("$tpid")
+        sleep 1
+        if [ "$mode" = backlog ]; then kill -CONT "$pid"; else ip netns exec "$ns" ip -batch "$TMP/prof.batch"; fi
+        wait_converged "$ns" "bench$tag" 30 0.2 || true
+        sleep 0.5
+        kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true
+        forget_pid "$tpid"
+}
+
+# perf_children FILE: time by kernel function including its callees, top of the list.
+perf_children() {
+        perf report -i "$1" --children --sort symbol --stdio -g none --percent-limit 2 2>/dev/null |
+                grep -v '^#' | grep -v '^$' | grep -v -E '(do_syscall_64|entry_SYSCALL)' | head -"${2:-30}" || true
+}
+
 run_profile() {
         command -v perf >/dev/null && command -v strace >/dev/null ||
                 { echo "bench/run.sh: --profile needs perf (linux-perf) and strace" >&2; exit 1; }
-        local ns=rpfbench-$$-prof peer=rpfbench-$$-prof-peer cpid ppid n=$N_BURST
+        local ns=rpfbench-$$-prof peer=rpfbench-$$-prof-peer cpid fpid npid n=$N_BURST
+        local perf=(perf record -q -e cpu-clock -F 20000)
         settle profile
         ip netns add "$ns"; NAMESPACES+=("$ns")
         ip netns add "$peer"; NAMESPACES+=("$peer")
         ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=2
         write_conf info
         "$NOTIFY" "$TMP/prof.notify" > /dev/null &
-        PIDS+=("$!")
-        local npid=$!
+        npid=$!
+        PIDS+=("$npid")
         wait_file "$TMP/prof.notify" 10
         ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/prof.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" > "$TMP/prof.log" 2>&1 &
         cpid=$!
         PIDS+=("$cpid")
         for _ in $(seq 200); do grep -q '^Started' "$TMP/prof.log" && break; sleep 0.05; done
-        for i in $(seq "$n"); do echo "link add benchp$i type veth peer name pp$i netns $peer"; done > "$TMP/prof.batch"
 
-        say "profile: perf record during a burst of $n"
-        perf record -q -e cpu-clock -F 20000 --call-graph dwarf,16384 -p "$cpid" -o "$TMP/perf.data" 2> "$TMP/perf.err" &
-        ppid=$!
-        PIDS+=("$ppid")
-        sleep 1
-        ip netns exec "$ns" ip -batch "$TMP/prof.batch"
-        wait_converged "$ns" benchp 30 0.2 || true
-        sleep 0.5
-        kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true
-        forget_pid "$ppid"
-
-        say "profile: strace -c during a burst of $n"
-        for i in $(seq "$n"); do echo "link add benchq$i type veth peer name pq$i netns $peer"; done > "$TMP/prof.batch"
-        strace -c -f -q -p "$cpid" -o "$TMP/strace.txt" &
-        ppid=$!
-        PIDS+=("$ppid")
-        sleep 1
-        ip netns exec "$ns" ip -batch "$TMP/prof.batch"
-        wait_converged "$ns" benchq 30 0.2 || true
-        sleep 0.5
-        kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true
-        forget_pid "$ppid"
-
+        say "profile: rpfguard, perf record during a burst of $n"
+        traced "$ns" "$peer" "$cpid" p "$n" burst "${perf[@]}" --call-graph dwarf,16384 -p "$cpid" -o "$TMP/perf.data"
+        say "profile: rpfguard, strace -c during a burst of $n"
+        traced "$ns" "$peer" "$cpid" q "$n" burst strace -c -f -q -p "$cpid" -o "$TMP/strace.txt"
         stop_pid "$cpid"
         stop_pid "$npid"
+
+        # The floor (see the table's notes) in the same namespace, the same way.
+        ip netns exec "$ns" "$FLOOR" bench 1 "$TMP/prof-floor.ready" > /dev/null &
+        fpid=$!
+        PIDS+=("$fpid")
+        wait_file "$TMP/prof-floor.ready" 10 || { echo "floor did not start" >&2; exit 1; }
+        say "profile: floor, perf record during a burst of $n and a backlog of $n"
+        traced "$ns" "$peer" "$fpid" fb "$n" burst "${perf[@]}" -g -p "$fpid" -o "$TMP/perf-floor-burst.data"
+        traced "$ns" "$peer" "$fpid" fk "$n" backlog "${perf[@]}" -g -p "$fpid" -o "$TMP/perf-floor-backlog.data"
+        stop_pid "$fpid"
         ip netns del "$ns"; ip netns del "$peer"; NAMESPACES=()
 
         echo
         echo "=== perf: rpfguard during a burst of $n new interfaces (cpu-clock samples, self time) ==="
         perf report -i "$TMP/perf.data" --no-children --sort dso,symbol --stdio -g none --percent-limit 0.7 2>/dev/null |
-                grep -v '^#' | grep -v '^$' | head -45
+                grep -v '^#' | grep -v '^$' | head -45 || true
         echo
-        echo "=== perf: by top-level syscall (children time) ==="
+        echo "=== perf: rpfguard, by top-level syscall (children time) ==="
         perf report -i "$TMP/perf.data" --children --sort symbol --stdio -g none 2>/dev/null |
-                grep -E '\[k\] (__x64_sys_|do_syscall_64|entry_SYSCALL)' | head -20
+                grep -E '\[k\] (__x64_sys_|do_syscall_64|entry_SYSCALL)' | head -20 || true
         echo
         echo "=== strace -c: rpfguard during a burst of $n new interfaces ==="
         cat "$TMP/strace.txt"
+        echo
+        echo "=== perf: the floor during a burst of $n (children time: a function and what it calls) ==="
+        perf_children "$TMP/perf-floor-burst.data"
+        echo
+        echo "=== perf: the floor working off a backlog of $n (no wake-up per interface, no creator running) ==="
+        perf_children "$TMP/perf-floor-backlog.data"
         if [ -n "${RPFBENCH_KEEP_PROFILE:-}" ]; then
                 cp "$TMP/perf.data" "$RPFBENCH_KEEP_PROFILE"
                 echo "perf data copied to $RPFBENCH_KEEP_PROFILE"
@@ -515,6 +571,7 @@ for v in "${TAGS[@]}"; do
         info-journal) cols+=("rpfguard info, journald") ;;
         info-console) cols+=("rpfguard info, stderr file") ;;
         warning) cols+=("rpfguard warning") ;;
+        floor) cols+=("floor (minimal enforcer)") ;;
         udev) cols+=("udev path (-j $UDEV_JOBS)") ;;
         esac
 done
@@ -610,7 +667,21 @@ udev path: rpfbench-udev runs $SYSCTL_BIN --prefix=/net/ipv4/conf/\$name --prefi
     RTM_NEWLINK of a new ifindex, $UDEV_JOBS at a time, with net.ipv4.conf.bench*.rp_filter = 1 as the only
     sysctl.d rule (tmpfs over every sysctl.d directory in a private mount namespace). A lower bound of
     udev's cost: no udevd, worker, rule matching or sysfs reads.
+floor: rpfbench-floor-stack, the least an event-driven enforcer must do. It joins only the netconf
+    group and, for every netconf of a bench* interface whose rp_filter is not 1, asks the name
+    (SIOCGIFNAME), opens conf/NAME/rp_filter under a directory fd and writes 1: no configuration,
+    state, link events (so it would miss renames), logging or sd_notify. It is linked against
+    rpfguard's libraries without calling them, so its peak RSS is those libraries' price. What it
+    spends is the kernel's charge for the job; the gap to rpfguard's columns is rpfguard's own.
 EOF
+if [ -n "${R[floor.syscalls_burst]:-}" ]; then
+        echo
+        echo "Where the floor's time went: wall time inside each system call (CLOCK_MONOTONIC around the"
+        echo "call; they do not sleep), per interface enforced, us; the rest of its CPU time is ppoll():"
+        echo "going to sleep and being woken (a context switch per wake-up)."
+        echo "  burst:   ${R[floor.syscalls_burst]#*us: }"
+        echo "  backlog: ${R[floor.syscalls_backlog]#*us: }"
+fi
 
 if [ "$PROFILE" = 1 ]; then
         run_profile
