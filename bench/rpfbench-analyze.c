@@ -7,7 +7,9 @@
  *   rpfbench-analyze drift EVENTS FROM TO WANT   changes away from WANT in [FROM, TO]:
  *        time from that netconf to the next one of the ifindex showing WANT
  * Prints one line: "n N fixed F p50_us P p99_us Q max_us M last_fix_ns L
- * link_p50_us P link_p99_us Q after_link_p50_us P after_link_p99_us Q" (-1: none). */
+ * link_p50_us P link_p99_us Q after_link_p50_us P after_link_p99_us Q after_link_n K"
+ * (-1: none); the link_ and after_link_ figures cover only the K interfaces fixed after
+ * their first RTM_NEWLINK. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdbool.h>
@@ -161,7 +163,8 @@ int main(int argc, char *argv[]) {
         printf(" link_p50_us %" PRId64, percentile_us(&kernel, 50));
         printf(" link_p99_us %" PRId64, percentile_us(&kernel, 99));
         printf(" after_link_p50_us %" PRId64, percentile_us(&after_link, 50));
-        printf(" after_link_p99_us %" PRId64 "\n", percentile_us(&after_link, 99));
+        printf(" after_link_p99_us %" PRId64, percentile_us(&after_link, 99));
+        printf(" after_link_n %zu\n", after_link.n);
         free(lat.v);
         free(kernel.v);
         free(after_link.v);

@@ -195,6 +195,9 @@ children_cpu_ns() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf 
 ctxt() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss_split() { awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { printf "%.2f / %.2f\n", a / 1024, f / 1024 }' "/proc/$1/status"; }
+# PSS (each shared page divided among the processes mapping it) / USS (pages only
+# this process maps: what stopping it would give back), MiB.
+pss_uss() { awk '/^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } END { printf "%.2f / %.2f\n", p / 1024, u / 1024 }' "/proc/$1/smaps_rollup"; }
 
 # --- the private mount namespace: sysctl.d and journald of our own --------------------
 # systemd-sysctl must see our one rule and nothing of the host's: a tmpfs over every
@@ -381,6 +384,7 @@ run_variant() {
         R[$v.journald_cpu_us]=$(( (j1 - j0) / 1000 / nb ))
         R[$v.hwm]=$(hwm_kib "$cpid")
         R[$v.rss_split]=$(rss_split "$cpid")
+        R[$v.pss_uss]=$(pss_uss "$cpid")
         R[$v.burst_n]=$nb
         R[$v.burst_create_ms]=$(( (b1 - b0) / 1000000 ))
 
@@ -433,7 +437,7 @@ run_variant() {
         R[$v.enobufs]=$e_n
         out=($("$ANALYZE" new "$TMP/$v.events" "$a0" "$a1" 1))
         R[$v.a_n]=${out[1]} R[$v.a_fixed]=${out[3]} R[$v.a_p50]=${out[5]} R[$v.a_p99]=${out[7]} R[$v.a_max]=${out[9]}
-        R[$v.a_k50]=${out[13]} R[$v.a_k99]=${out[15]} R[$v.a_d50]=${out[17]} R[$v.a_d99]=${out[19]}
+        R[$v.a_k50]=${out[13]} R[$v.a_k99]=${out[15]} R[$v.a_d50]=${out[17]} R[$v.a_d99]=${out[19]} R[$v.a_after_n]=${out[21]}
         out=($("$ANALYZE" drift "$TMP/$v.events" "$c0" "$c1" 1))
         R[$v.c_n]=${out[1]} R[$v.c_fixed]=${out[3]} R[$v.c_p50]=${out[5]} R[$v.c_p99]=${out[7]}
         out=($("$ANALYZE" new "$TMP/$v.events" "$b0" "$b2" 1))
@@ -550,6 +554,7 @@ if [ "$PROFILE" = 2 ]; then
 fi
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU0=$(head -1 /proc/stat)
 TAGS=()
 k=0
 for v in $VARIANTS; do
@@ -590,6 +595,10 @@ vals() {  # vals FORMAT-FUNCTION: one value per variant
 echo
 echo "rpfguard benchmark — Linux $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), VM: $(systemd-detect-virt --vm 2>/dev/null || echo unknown), $(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-}"), systemd $("$SYSCTL_BIN" --version | awk 'NR == 1 { print $2 }')"
 echo "load average before / after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg); the bench's processes at nice $(nice)"
+# steal: time the hypervisor gave this VM's vCPUs to someone else while they had work.
+echo "$(awk -v a="$CPU0" -v b="$(head -1 /proc/stat)" 'BEGIN { split(a, x); split(b, y)
+        for (k = 2; k <= 9; k++) t += y[k] - x[k]
+        printf "CPU time stolen by the hypervisor during the run: %.1f %%", t ? 100 * (y[9] - x[9]) / t : 0 }')"
 echo "$( [ "$QUICK" = 1 ] && echo quick || echo full ) run, $ELAPSED s; new interfaces are born with rp_filter 2 (default = 2, all = 0); wanted 1"
 if [ ${#FOREIGN[@]} -gt 0 ]; then
         echo "WARNING: other network namespaces existed (tests running?): ${FOREIGN[*]}"
@@ -605,9 +614,11 @@ for _ in "${TAGS[@]}"; do sep+="---------------------------------|"; done
 echo "$sep"
 LABEL="(a) new interface -> corrected, p50 / p99 ms" TARGET="0.25 / 2"
 f() { echo "$(ms "${R[$1.a_p50]}") / $(ms "${R[$1.a_p99]}")"; }; vals f
-LABEL="    of which kernel: registration -> RTM_NEWLINK" TARGET=""
+LABEL="    fixed only after their RTM_NEWLINK: how many" TARGET=""
+f() { echo "${R[$1.a_after_n]} / ${R[$1.a_fixed]}"; }; vals f
+LABEL="      those: registration -> RTM_NEWLINK, p50 / p99" TARGET=""
 f() { echo "$(ms "${R[$1.a_k50]}") / $(ms "${R[$1.a_k99]}")"; }; vals f
-LABEL="    of which contender: RTM_NEWLINK -> fixed" TARGET=""
+LABEL="      those: RTM_NEWLINK -> fixed, p50 / p99" TARGET=""
 f() { echo "$(ms "${R[$1.a_d50]}") / $(ms "${R[$1.a_d99]}")"; }; vals f
 LABEL="    interfaces corrected / created (max ms)" TARGET=""
 f() { echo "${R[$1.a_fixed]} / ${R[$1.a_n]} ($(ms "${R[$1.a_max]}"))"; }; vals f
@@ -635,6 +646,8 @@ LABEL="(e) peak RSS (VmHWM), MiB" TARGET="3"
 f() { awk -v k="${R[$1.hwm]}" 'BEGIN { printf "%.2f", k / 1024 }'; }; vals f
 LABEL="    own / shared libraries (RssAnon / RssFile), MiB" TARGET=""
 f() { echo "${R[$1.rss_split]}"; }; vals f
+LABEL="    now: PSS / USS (private pages only), MiB" TARGET=""
+f() { echo "${R[$1.pss_uss]}"; }; vals f
 LABEL="(f) idle wake-ups per minute" TARGET="0"
 f() { echo "${R[$1.wake]}"; }; vals f
 LABEL="    sd_notify datagrams in the run" TARGET=""
@@ -649,6 +662,8 @@ cat <<EOF
     first RTM_NEWNETCONF of the new ifindex (the kernel registering it, rp_filter 2) to the first one
     showing 1, both as received by an independent observer (rpfbench-listen, SCHED_FIFO, joined to
     RTNLGRP_IPV4_NETCONF and RTNLGRP_LINK, CLOCK_MONOTONIC at receipt). Nearest-rank percentiles.
+    Interfaces fixed only after their first RTM_NEWLINK (all of udev's, which acts on it; few of
+    rpfguard's and the floor's, which act on the registration netconf) are split at that message.
 (b) veth pairs whose peer end is created in a second namespace (like a pod's eth0), so each pair adds
     exactly one interface, bench*, to the measured namespace. Time from ip -batch's exit to the last
     correction seen by the observer ("kept up": the last one came before ip exited). The udev path
@@ -661,6 +676,10 @@ cat <<EOF
     listener plus its reaped systemd-sysctl children (cutime+cstime). journald's own CPU in parentheses.
     "backlog": rpfguard stopped (SIGSTOP) while $N_BACKLOG more are created, then let go: its cost
     without a wake-up per interface and without contending with the creator for the sysctl lock.
+(e) VmHWM after the burst: the peak resident set, which counts every page of a shared library the
+    process has mapped, and a page fault on a library maps the 64 KiB around the page (fault-around)
+    when it is in the page cache. RssAnon / RssFile, PSS (shared pages divided among the processes
+    mapping them) and USS (pages no other process maps) as they are after the burst.
 (f) voluntary + involuntary context switches over ${IDLE_S}s idle, × 60/${IDLE_S}.
 udev path: rpfbench-udev runs $SYSCTL_BIN --prefix=/net/ipv4/conf/\$name --prefix=/net/ipv4/neigh/\$name
     --prefix=/net/ipv6/conf/\$name --prefix=/net/ipv6/neigh/\$name (udev's 99-systemd.rules) for each
