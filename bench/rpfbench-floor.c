@@ -169,7 +169,7 @@ int main(int argc, char **argv) {
                 if (ppoll(&p, 1, NULL, &during_poll) < 0)
                         continue;
                 /* Everything queued, then back to sleep (as rpfguard's loop does). */
-                while ((n = TIMED(C_RECV, recv(fd, buf, sizeof(buf), MSG_DONTWAIT))) > 0) {
+                while ((n = TIMED(C_RECV, rtnl_recv(fd, buf, sizeof(buf), NULL))) > 0) {
                         int left = (int) n;
                         for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, left);
                              h = NLMSG_NEXT(h, left))

@@ -78,19 +78,12 @@ static void drain(int fd) {
         static _Alignas(struct nlmsghdr) char buf[65536];
 
         for (;;) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                ssize_t n = rtnl_recv(fd, buf, sizeof(buf), &n_enobufs);
                 int64_t t = mono_ns();
                 int rem;
 
-                if (n < 0) {
-                        if (errno == ENOBUFS) {
-                                n_enobufs++;
-                                continue;
-                        }
-                        if (errno == EINTR)
-                                continue;
-                        return; /* EAGAIN: drained */
-                }
+                if (n == 0)
+                        return;
                 rem = (int) n;
                 for (const struct nlmsghdr *h = (const void *) buf; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem))
                         if (h->nlmsg_type == RTM_NEWNETCONF)

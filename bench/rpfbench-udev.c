@@ -106,18 +106,11 @@ static bool drain(int fd, bool startup) {
         bool done = false;
 
         for (;;) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                ssize_t n = rtnl_recv(fd, buf, sizeof(buf), &n_enobufs);
                 int rem;
 
-                if (n < 0) {
-                        if (errno == ENOBUFS) {
-                                n_enobufs++;
-                                continue;
-                        }
-                        if (errno == EINTR)
-                                continue;
+                if (n == 0)
                         return done;
-                }
                 rem = (int) n;
                 for (const struct nlmsghdr *h = (const void *) buf; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
                         if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK)

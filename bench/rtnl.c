@@ -35,6 +35,19 @@ fail:
         }
 }
 
+ssize_t rtnl_recv(int fd, void *buf, size_t len, unsigned long *n_enobufs) {
+        for (;;) {
+                ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+                if (n >= 0)
+                        return n;
+                if (errno == ENOBUFS && n_enobufs)
+                        ++*n_enobufs;
+                else if (errno != ENOBUFS && errno != EINTR)
+                        return 0; /* EAGAIN: drained */
+        }
+}
+
 int rtnl_request_link_dump(int fd, uint32_t seq) {
         struct {
                 struct nlmsghdr hdr;

@@ -5,6 +5,7 @@
 
 #include <linux/netlink.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* Receive buffer the helpers ask for: a burst of thousands of interfaces must not
@@ -14,6 +15,11 @@
 /* A non-blocking NETLINK_ROUTE socket that has joined every RTNLGRP_* in GROUPS
  * (terminated by 0). Returns the fd or -errno. */
 int rtnl_open(const int *groups);
+
+/* One datagram from the non-blocking socket FD into BUF: its length, or 0 once the
+ * socket is drained (or fails otherwise). An overflow (ENOBUFS: the kernel dropped
+ * messages) is counted in *N_ENOBUFS, if given, and reading goes on. */
+ssize_t rtnl_recv(int fd, void *buf, size_t len, unsigned long *n_enobufs);
 
 /* Ask for a dump of every link (replies come as RTM_NEWLINK, then NLMSG_DONE). */
 int rtnl_request_link_dump(int fd, uint32_t seq);

@@ -10,8 +10,8 @@
 #
 # --quick      fewer interfaces and shorter idle window (well under a minute)
 # --profile    afterwards, profile rpfguard during a burst: perf (cpu-clock, kernel
-#              and user stacks) and strace -c; then the floor during a burst and a
-#              backlog (perf); prints the top of each
+#              and user stacks), strace -c and callgrind (its own instructions);
+#              then the floor during a burst and a backlog (perf); prints the top of each
 # --profile-only  only that (RPFBENCH_KEEP_PROFILE=FILE keeps perf.data)
 # --udev-jobs  systemd-sysctl runs at a time on the udev path (default 1: serial)
 # --nice N     run every process of the bench (contenders, observer, ip) at nice N
@@ -488,8 +488,8 @@ perf_children() {
 }
 
 run_profile() {
-        command -v perf >/dev/null && command -v strace >/dev/null ||
-                { echo "bench/run.sh: --profile needs perf (linux-perf) and strace" >&2; exit 1; }
+        command -v perf >/dev/null && command -v strace >/dev/null && command -v callgrind_control >/dev/null ||
+                { echo "bench/run.sh: --profile needs perf (linux-perf), strace and valgrind" >&2; exit 1; }
         local ns=rpfbench-$$-prof peer=rpfbench-$$-prof-peer cpid fpid npid n=$N_BURST
         local perf=(perf record -q -e cpu-clock -F 20000)
         settle profile
@@ -510,6 +510,22 @@ run_profile() {
         traced "$ns" "$peer" "$cpid" p "$n" burst "${perf[@]}" --call-graph dwarf,16384 -p "$cpid" -o "$TMP/perf.data"
         say "profile: rpfguard, strace -c during a burst of $n"
         traced "$ns" "$peer" "$cpid" q "$n" burst strace -c -f -q -p "$cpid" -o "$TMP/strace.txt"
+        stop_pid "$cpid"
+
+        # rpfguard's own instructions (user space only): under callgrind, counters zeroed
+        # once it has started, a burst, then dumped.
+        local nc=$(( n / 4 ))
+        say "profile: rpfguard under callgrind, a burst of $nc"
+        ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/prof.notify" valgrind -q --tool=callgrind \
+                --callgrind-out-file="$TMP/callgrind.out" "$RPFGUARD" -c "$TMP/rpfguard.conf" > "$TMP/prof-cg.log" 2>&1 &
+        cpid=$!
+        PIDS+=("$cpid")
+        for _ in $(seq 600); do grep -q '^Started' "$TMP/prof-cg.log" && break; sleep 0.05; done
+        callgrind_control -z "$cpid" > /dev/null
+        for i in $(seq "$nc"); do echo "link add benchc$i type veth peer name pc$i netns $peer"; done > "$TMP/prof.batch"
+        ip netns exec "$ns" ip -batch "$TMP/prof.batch"
+        wait_converged "$ns" benchc 60 0.5 || true
+        callgrind_control -d "$cpid" > /dev/null
         stop_pid "$cpid"
         stop_pid "$npid"
 
@@ -535,6 +551,17 @@ run_profile() {
         echo
         echo "=== strace -c: rpfguard during a burst of $n new interfaces ==="
         cat "$TMP/strace.txt"
+        echo
+        echo "=== callgrind: rpfguard's own instructions (user space) during a burst of $nc ==="
+        # The dump callgrind_control -d asked for (the one at exit is .out itself); the
+        # frames that were on the stack when the counters were zeroed carry the whole
+        # total: leave them out.
+        callgrind_annotate --threshold=100 "$TMP/callgrind.out.1" 2>/dev/null | awk -v n="$nc" '
+                /PROGRAM TOTALS/ { total = $1; gsub(",", "", total)
+                        printf "%.0f instructions per interface (%s in all); the top functions, self:\n", total / n, $1; next }
+                /file:function/ { list = 1; next }
+                list && /^-+$/ { if (++rules > 1) exit; next }
+                list && NF { c = $1; gsub(",", "", c); if (c + 0 < total + 0 && shown++ < 15) print }' || true
         echo
         echo "=== perf: the floor during a burst of $n (children time: a function and what it calls) ==="
         perf_children "$TMP/perf-floor-burst.data"
