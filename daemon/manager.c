@@ -385,20 +385,22 @@ static void manager_track(Manager *m, int ifindex, const char *name, bool dump) 
         (void) manager_check(m, i, trigger);
 }
 
-/* A netconf message for an ifindex we do not know: a new interface. The kernel
- * announces its conf/ directory before the RTM_NEWLINK that names it — for a veth
- * whose peer is in another namespace (a pod's), about a third of a millisecond
- * before. Asking for the name now enforces that much sooner; the RTM_NEWLINK then
- * finds the interface known. The name is newer than the queued events; were it
- * renamed meanwhile, the queued link messages replay the renames in order, and the
- * value written is in any case the one the rule for the current name wants. */
+/* A netconf message for an ifindex we do not know: a new interface (or one that
+ * just got IPv4 configuration). The kernel announces its conf/ directory before the
+ * RTM_NEWLINK that names it — for a veth whose peer is in another namespace (a
+ * pod's), about a third of a millisecond before — and netlink.c filters that
+ * RTM_NEWLINK out: asking for the name now is how a new interface is learnt. The
+ * name is newer than the queued events; were it renamed meanwhile, the queued link
+ * messages replay the renames in order, and the value written is in any case the
+ * one the rule for the current name wants. */
 static void manager_on_unknown_netconf(Manager *m, int ifindex) {
         char name[IFNAMSIZ];
         int r;
 
         r = netlink_get_ifname(m->netlink, ifindex, name);
         if (r < 0) {
-                log_debug_errno(r, "ifindex %d: no name (gone already?), waiting for its link message: %m", ifindex);
+                /* Gone again (its RTM_DELLINK follows) or moved to another namespace. */
+                log_debug_errno(r, "ifindex %d: no name, gone already: %m", ifindex);
                 return;
         }
         manager_track(m, ifindex, name, false);

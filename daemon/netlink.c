@@ -4,7 +4,9 @@
 #define _GNU_SOURCE
 #include "netlink.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -12,6 +14,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -72,6 +75,31 @@ static int socket_open(struct nl_sock **ret_sock, int *ret_fd) {
         return 0;
 }
 
+/* The kernel announces a new interface twice: first the netconf of its conf/
+ * directory, then, a third of a millisecond later for a pod's veth, the RTM_NEWLINK
+ * whose ifi_change is ~0U. The netconf is what the daemon acts on (it asks for the
+ * name with SIOCGIFNAME); the link message would only wake it once more, with 1.5
+ * KiB to copy, at the busiest moment, for nothing. A socket filter drops exactly
+ * those in the kernel. Renames (ifi_change 0), flag changes, deletions and every
+ * other message pass, and an interface without IPv4 configuration, which has no
+ * netconf, has no rp_filter either until it gets one, announced by a netconf.
+ * The filter reads the first message of each datagram; notifications carry one.
+ * Without it (it cannot fail on Linux, but if it did) nothing is lost but sleep. */
+static void attach_filter(int fd) {
+        struct sock_filter code[] = {
+                /* nlmsg_type: a BPF load is big-endian, the field host-endian */
+                BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWLINK), 0, 3),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NLMSG_HDRLEN + offsetof(struct ifinfomsg, ifi_change)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, UINT32_MAX, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, 0),          /* a registration: drop */
+                BPF_STMT(BPF_RET | BPF_K, UINT32_MAX), /* anything else: keep */
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = code };
+
+        (void) setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
 int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
         Netlink *nl;
         int r, size;
@@ -98,6 +126,7 @@ int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
         }
 
         if (subscribe) {
+                attach_filter(nl->fd);
                 r = nl_socket_add_memberships(nl->sock, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
                                               RTNLGRP_IPV4_NETCONF, 0);
                 if (r < 0) {
