@@ -8,7 +8,7 @@
  * SIGUSR1 (wall time inside each system call, per interface enforced), then starts
  * counting afresh; SIGTERM exits.
  *
- * Joins RTNLGRP_IPV4_NETCONF only and sleeps in poll(). For each RTM_NEWNETCONF
+ * Joins RTNLGRP_IPV4_NETCONF only and sleeps in ppoll(). For each RTM_NEWNETCONF
  * whose rp_filter is not VALUE on an interface whose name starts with PREFIX, it
  * asks the kernel for the name (SIOCGIFNAME), opens conf/NAME/rp_filter under a
  * directory fd and writes VALUE. Nothing else: no configuration, no link events,
@@ -43,8 +43,10 @@ static size_t value_len;
 static int wanted;
 
 /* Time inside each system call the work needs: CLOCK_MONOTONIC (vDSO, tens of ns)
- * around each call. The calls do not sleep, so this is their CPU time, including
- * any spinning on a lock the interface's creator holds. */
+ * around each call. The calls do not sleep, so this is their CPU time (spinning on a
+ * lock the interface's creator holds included) plus any time the CPU was taken from
+ * them: the write's netconf broadcast wakes the bench's SCHED_FIFO observer, which
+ * may preempt the writer before the call returns. */
 enum { C_RECV, C_IFNAME, C_OPEN, C_WRITE, C_CLOSE, _C_MAX };
 static const char *const cost_name[_C_MAX] = { "recv", "SIOCGIFNAME", "openat", "write", "close" };
 static int64_t cost_ns[_C_MAX];

@@ -723,8 +723,9 @@ EOF
 if [ -n "${R[floor.syscalls_burst]:-}" ]; then
         echo
         echo "Where the floor's time went: wall time inside each system call (CLOCK_MONOTONIC around the"
-        echo "call; they do not sleep), per interface enforced, us; the rest of its CPU time is ppoll():"
-        echo "going to sleep and being woken (a context switch per wake-up)."
+        echo "call), per interface enforced, us. The calls do not sleep, but the write's broadcast wakes the"
+        echo "SCHED_FIFO observer, which may preempt the floor inside it. Its CPU time beyond these calls is"
+        echo "ppoll(): going to sleep and being woken (a context switch per wake-up)."
         echo "  burst:   ${R[floor.syscalls_burst]#*us: }"
         echo "  backlog: ${R[floor.syscalls_backlog]#*us: }"
 fi
