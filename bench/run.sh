@@ -313,7 +313,7 @@ run_variant() {
                                 sleep 0.05
                         done
                 else
-                        ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/$v.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" \
+                        ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/$v.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text \
                                 > "$TMP/$v.log" 2>&1 &
                         cpid=$!
                         PIDS+=("$cpid")
@@ -501,7 +501,7 @@ run_profile() {
         npid=$!
         PIDS+=("$npid")
         wait_file "$TMP/prof.notify" 10
-        ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/prof.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" > "$TMP/prof.log" 2>&1 &
+        ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/prof.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text > "$TMP/prof.log" 2>&1 &
         cpid=$!
         PIDS+=("$cpid")
         for _ in $(seq 200); do grep -q '^Started' "$TMP/prof.log" && break; sleep 0.05; done
@@ -517,7 +517,7 @@ run_profile() {
         local nc=$(( n / 4 ))
         say "profile: rpfguard under callgrind, a burst of $nc"
         ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/prof.notify" valgrind -q --tool=callgrind \
-                --callgrind-out-file="$TMP/callgrind.out" "$RPFGUARD" -c "$TMP/rpfguard.conf" > "$TMP/prof-cg.log" 2>&1 &
+                --callgrind-out-file="$TMP/callgrind.out" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text > "$TMP/prof-cg.log" 2>&1 &
         cpid=$!
         PIDS+=("$cpid")
         for _ in $(seq 600); do grep -q '^Started' "$TMP/prof-cg.log" && break; sleep 0.05; done

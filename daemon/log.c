@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* log: formats once, then sends either one sd_journal_sendv() with structured
- * fields or one console line. Never decides anything about interfaces. */
+ * fields, one plain console line or one JSON line. Never decides anything about
+ * interfaces. */
 #define _GNU_SOURCE
 #include "log.h"
 
@@ -11,9 +12,11 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
 
 static int max_level = LOG_INFO;
-static bool journal;
+static LogFormat format = LOG_FORMAT_TEXT;
 static FILE *console;
 
 static const char *const message_ids[_LOG_KIND_MAX] = {
@@ -47,11 +50,30 @@ static bool stderr_is_journal(void) {
 }
 
 void log_setup(void) {
-        journal = stderr_is_journal();
+        format = stderr_is_journal() ? LOG_FORMAT_JOURNAL : LOG_FORMAT_TEXT;
+}
+
+LogFormat log_format_from_string(const char *s) {
+        if (strcmp(s, "text") == 0)
+                return LOG_FORMAT_TEXT;
+        if (strcmp(s, "json") == 0)
+                return LOG_FORMAT_JSON;
+        return _LOG_FORMAT_INVALID;
+}
+
+void log_set_format(LogFormat f, bool daemon) {
+        if (f == LOG_FORMAT_TEXT || f == LOG_FORMAT_JSON)
+                format = f;
+        else if (stderr_is_journal())
+                format = LOG_FORMAT_JOURNAL;
+        else if (!daemon || isatty(STDERR_FILENO))
+                format = LOG_FORMAT_TEXT;
+        else
+                format = LOG_FORMAT_JSON;
 }
 
 int log_to_journal(void) {
-        return journal;
+        return format == LOG_FORMAT_JOURNAL;
 }
 
 void log_set_max_level(int level) {
@@ -103,13 +125,182 @@ static void entry_addf(Entry *e, const char *fmt, ...) {
         e->n++;
 }
 
+/* One JSON line, built in place: the longest entry (a 1023-byte message of invalid
+ * UTF-8, each byte "\ufffd") fits; a field that would not is left out whole, so the
+ * line is always valid JSON. */
+typedef struct JsonLine {
+        char buf[8192];
+        size_t n;
+        bool full;
+} JsonLine;
+
+static void json_raw(JsonLine *j, const char *s, size_t len) {
+        /* 2 bytes stay free for the closing "}\n". */
+        if (len > sizeof(j->buf) - 2 - j->n) {
+                j->full = true;
+                return;
+        }
+        memcpy(j->buf + j->n, s, len);
+        j->n += len;
+}
+
+/* The length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *s) {
+        unsigned char lo = 0x80, hi = 0xbf;
+        size_t len;
+
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                len = 2;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+                len = 3;
+                if (s[0] == 0xe0)
+                        lo = 0xa0;
+                else if (s[0] == 0xed)
+                        hi = 0x9f;
+        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+                len = 4;
+                if (s[0] == 0xf0)
+                        lo = 0x90;
+                else if (s[0] == 0xf4)
+                        hi = 0x8f;
+        } else
+                return 0;
+        if (s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t k = 2; k < len; k++)
+                if (s[k] < 0x80 || s[k] > 0xbf)
+                        return 0;
+        return len;
+}
+
+/* A JSON string of S: control characters escaped, valid UTF-8 as it is, every byte
+ * that is not part of valid UTF-8 replaced by U+FFFD (interface names are bytes). */
+static void json_string(JsonLine *j, const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        char esc[8];
+
+        json_raw(j, "\"", 1);
+        while (*p) {
+                size_t len = 1;
+
+                if (*p == '"' || *p == '\\') {
+                        esc[0] = '\\';
+                        esc[1] = (char) *p;
+                        json_raw(j, esc, 2);
+                } else if (*p == '\n')
+                        json_raw(j, "\\n", 2);
+                else if (*p == '\t')
+                        json_raw(j, "\\t", 2);
+                else if (*p < 0x20 || *p == 0x7f) {
+                        (void) snprintf(esc, sizeof(esc), "\\u%04x", *p);
+                        json_raw(j, esc, 6);
+                } else if (*p < 0x80)
+                        json_raw(j, (const char *) p, 1);
+                else if ((len = utf8_sequence(p)) > 0)
+                        json_raw(j, (const char *) p, len);
+                else {
+                        len = 1;
+                        json_raw(j, "\\ufffd", 6);
+                }
+                p += len;
+        }
+        json_raw(j, "\"", 1);
+}
+
+/* ,"KEY":VALUE — VALUE a string, or the digits of an integer when S is NULL. */
+static void json_field(JsonLine *j, const char *key, const char *s, int value) {
+        size_t before = j->n;
+        char v[16];
+
+        j->full = false;
+        json_raw(j, j->n > 1 ? ",\"" : "\"", j->n > 1 ? 2 : 1);
+        json_raw(j, key, strlen(key));
+        json_raw(j, "\":", 2);
+        if (s)
+                json_string(j, s);
+        else
+                json_raw(j, v, (size_t) snprintf(v, sizeof(v), "%d", value));
+        if (j->full)
+                j->n = before;
+}
+
+static void json_field_string(JsonLine *j, const char *key, const char *value) {
+        json_field(j, key, value, 0);
+}
+
+static void json_field_int(JsonLine *j, const char *key, int value) {
+        json_field(j, key, NULL, value);
+}
+
+/* "2026-12-01T09:00:00.123456Z": the realtime clock in UTC, microseconds. */
+static void json_timestamp(JsonLine *j) {
+        struct timespec ts;
+        struct tm tm;
+        char t[40];
+        size_t n;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm))
+                return;
+        n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (n == 0)
+                return;
+        (void) snprintf(t + n, sizeof(t) - n, ".%06ldZ", ts.tv_nsec / 1000);
+        json_field_string(j, "timestamp", t);
+}
+
+/* Where a console line of LEVEL goes: errors and warnings always to stderr, so that
+ * --once's output on stdout is only what changed. */
+static FILE *console_for(int level) {
+        return console && level > LOG_WARNING ? console : stderr;
+}
+
+static void emit_json(int level, int error, LogKind kind, const LogFields *f, const char *message) {
+        FILE *out = console_for(level);
+        JsonLine j;
+
+        j.n = 0;
+        json_raw(&j, "{", 1); /* before any field: cannot fail */
+        json_timestamp(&j);
+        json_field_int(&j, "priority", level);
+        json_field_string(&j, "syslog_identifier", program_invocation_short_name);
+        if (log_kind_message_id(kind))
+                json_field_string(&j, "message_id", log_kind_message_id(kind));
+        if (error != 0)
+                json_field_int(&j, "errno", abs(error));
+        if (f) {
+                if (f->ifname)
+                        json_field_string(&j, "rpfguard_ifname", f->ifname);
+                if (f->ifindex > 0)
+                        json_field_int(&j, "rpfguard_ifindex", f->ifindex);
+                if (f->rule)
+                        json_field_string(&j, "rpfguard_rule", f->rule);
+                if (f->old_value != LOG_VALUE_NONE)
+                        json_field_int(&j, "rpfguard_old", f->old_value);
+                if (f->new_value != LOG_VALUE_NONE)
+                        json_field_int(&j, "rpfguard_new", f->new_value);
+                if (f->event)
+                        json_field_string(&j, "rpfguard_event", f->event);
+        }
+        json_field_string(&j, "message", message); /* last: it is the longest */
+        memcpy(j.buf + j.n, "}\n", 2); /* json_raw() kept these bytes free */
+        j.n += 2;
+        /* One write: lines of concurrent writers (and a reader's tail) never interleave. */
+        (void) fwrite(j.buf, 1, j.n, out);
+        fflush(out);
+}
+
 static void emit(int level, int error, LogKind kind, const LogFields *f, bool prefix, const char *message) {
         Entry e;
 
-        if (!journal) {
+        if (format == LOG_FORMAT_JSON) {
+                emit_json(level, error, kind, f, message);
+                return;
+        }
+        if (format != LOG_FORMAT_JOURNAL) {
                 /* Events are complete sentences; plain lines get a severity prefix. */
-                fprintf(console ?: stderr, "%s%s\n", prefix ? level_prefix(level) : "", message);
-                fflush(console ?: stderr);
+                fprintf(console_for(level), "%s%s\n", prefix ? level_prefix(level) : "", message);
+                fflush(console_for(level));
                 return;
         }
 
@@ -128,9 +319,9 @@ static void emit(int level, int error, LogKind kind, const LogFields *f, bool pr
                         entry_addf(&e, "RPFGUARD_IFINDEX=%d", f->ifindex);
                 if (f->rule)
                         entry_addf(&e, "RPFGUARD_RULE=%.80s", f->rule);
-                if (f->old_value >= 0)
+                if (f->old_value != LOG_VALUE_NONE)
                         entry_addf(&e, "RPFGUARD_OLD=%d", f->old_value);
-                if (f->new_value >= 0)
+                if (f->new_value != LOG_VALUE_NONE)
                         entry_addf(&e, "RPFGUARD_NEW=%d", f->new_value);
                 if (f->event)
                         entry_addf(&e, "RPFGUARD_EVENT=%s", f->event);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* log: the daemon's only way to report. Structured journal entries under systemd,
- * plain lines on a console otherwise. The only caller of sd_journal_*(). */
+ * plain lines or JSON lines on a console otherwise. The only caller of sd_journal_*(). */
 #pragma once
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -28,21 +30,41 @@ typedef struct LogFields {
         const char *ifname;   /* "all"/"default" for those */
         int ifindex;          /* 0: none */
         const char *rule;
-        int old_value;        /* -1: none */
-        int new_value;        /* -1: none */
+        int old_value;        /* LOG_VALUE_NONE: none (any other int is a value) */
+        int new_value;        /* LOG_VALUE_NONE: none */
         const char *event;    /* startup, link-new, link-rename, addr, netconf, resync, reload, retry */
 } LogFields;
 
-#define LOG_FIELDS_INIT { .old_value = -1, .new_value = -1 }
+#define LOG_VALUE_NONE INT_MIN
+#define LOG_FIELDS_INIT { .old_value = LOG_VALUE_NONE, .new_value = LOG_VALUE_NONE }
+
+/* How entries are written (--log-format). */
+typedef enum LogFormat {
+        LOG_FORMAT_AUTO,     /* see log_set_format() */
+        LOG_FORMAT_TEXT,     /* one plain line per entry on the console */
+        LOG_FORMAT_JSON,     /* one JSON object per line on the console */
+        LOG_FORMAT_JOURNAL,  /* structured journal entries */
+        _LOG_FORMAT_MAX,
+        _LOG_FORMAT_INVALID = -EINVAL,
+} LogFormat;
+
+/* "text", "json" (the values --log-format takes) -> LOG_FORMAT_TEXT/JSON, else -EINVAL. */
+LogFormat log_format_from_string(const char *s);
 
 /* Decide where entries go: the journal when stderr is the stream named by
- * $JOURNAL_STREAM, the console (stderr) otherwise. */
+ * $JOURNAL_STREAM, plain lines on the console (stderr) otherwise. */
 void log_setup(void);
+/* FORMAT given explicitly (TEXT, JSON) is used as it is, even under journald.
+ * LOG_FORMAT_AUTO: the journal when stderr is $JOURNAL_STREAM; otherwise text when
+ * stderr is a terminal or DAEMON is false (one-shot commands are read by people),
+ * JSON when the daemon's stderr is a pipe or a file (a container runtime's log). */
+void log_set_format(LogFormat format, bool daemon);
 /* true: entries go to the journal. */
 int log_to_journal(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
-/* Console lines go to F instead of stderr (--once prints its changes on stdout). */
+/* Console lines below LOG_WARNING go to F instead of stderr (--once prints its
+ * changes on stdout; its errors and warnings stay on stderr). */
 void log_set_console(FILE *f);
 
 /* The 128-bit id of KIND as 32 hex digits, or NULL for LOG_KIND_PLAIN. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* manager: owns the event loop, the running Config and the interface table; decides
- * and writes rp_filter, counts corrections, backs off from fights, talks to systemd. */
+/* manager: the daemon around the reconciler — the sd-event loop, signals, reload,
+ * the deadlines as one timer, the periodic resync, sd_notify() and STATUS=. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,6 +11,7 @@ typedef struct Manager Manager;
 
 typedef struct ManagerOptions {
         const char *config_path;   /* re-read on SIGHUP */
+        const char *sysctl_root;   /* where net/ipv4/conf is: /proc/sys, or a container's mount */
         bool dry_run;              /* -n: report, never write (like mode = audit) */
         bool verbose;              /* -v: log_level = debug, whatever the file says */
         bool once;                 /* enforce once and return: no subscription, no loop */
@@ -21,13 +22,14 @@ typedef struct ManagerOptions {
 int manager_new(Config *config, const ManagerOptions *options, Manager **ret);
 Manager *manager_free(Manager *m);
 
-/* Subscribe, then enforce all, default and every current interface. */
+/* Open the sockets (subscribed before the first dump), make sure rp_filter can be
+ * written at all, then enforce all, default and every current interface. */
 int manager_start(Manager *m);
 
 /* Run until SIGTERM/SIGINT: returns 0, or -errno on a failure the daemon cannot
  * survive. */
 int manager_run(Manager *m);
 
-/* For --once: how many interfaces were looked at and how many values changed
- * (or, in dry-run/audit, would have). */
-void manager_get_counts(const Manager *m, unsigned *ret_interfaces, unsigned *ret_changes);
+/* For --once: interfaces looked at, values changed (or, in dry-run/audit, that would
+ * have been), and writes that failed for a reason other than a vanished interface. */
+void manager_get_counts(const Manager *m, unsigned *ret_interfaces, unsigned *ret_changes, unsigned *ret_failed);

@@ -36,10 +36,14 @@ struct Netlink {
         struct nl_sock *sock;       /* notifications */
         struct nl_sock *dump_sock;  /* our dump requests and their replies */
         int fd, dump_fd;
+        const NetlinkTransport *transport; /* instead of the sockets (tests/sim) */
+        void *transport_userdata;
         uint32_t portid;      /* the dump socket's address: dump replies are sent to it */
         uint32_t seq;
         uint32_t dump_seq;    /* 0: no dump in progress */
         bool dump_intr;       /* the kernel flagged the running dump inconsistent */
+        unsigned dump_retries; /* repeats of the running dump so far */
+        int rcvbuf_asked, rcvbuf_granted;
         /* Dump replies are sized by the largest buffer recvmsg() has seen; 32 KiB
          * holds any of them, and notifications are far smaller. */
         _Alignas(struct nlmsghdr) uint8_t buf[32768];
@@ -101,6 +105,7 @@ static void attach_filter(int fd) {
 }
 
 int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
+        socklen_t optlen;
         Netlink *nl;
         int r, size;
 
@@ -124,6 +129,12 @@ int netlink_open(bool subscribe, int rcvbuf, Netlink **ret) {
                 r = -errno;
                 goto fail;
         }
+        /* Plain SO_RCVBUF is capped at net.core.rmem_max without a word: ask what we
+         * got. The kernel reports twice the size set (its bookkeeping overhead). */
+        nl->rcvbuf_asked = size;
+        optlen = sizeof(nl->rcvbuf_granted);
+        if (getsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &nl->rcvbuf_granted, &optlen) < 0)
+                nl->rcvbuf_granted = 0;
 
         if (subscribe) {
                 attach_filter(nl->fd);
@@ -156,6 +167,25 @@ int netlink_new_detached(uint32_t portid, uint32_t dump_seq, Netlink **ret) {
         return 0;
 }
 
+int netlink_new_transport(const NetlinkTransport *transport, void *userdata, uint32_t portid, Netlink **ret) {
+        Netlink *nl;
+        int r;
+
+        r = netlink_new_detached(portid, 0, &nl);
+        if (r < 0)
+                return r;
+        nl->seq = 1;
+        nl->transport = transport;
+        nl->transport_userdata = userdata;
+        *ret = nl;
+        return 0;
+}
+
+void netlink_get_rcvbuf(const Netlink *nl, int *ret_asked, int *ret_granted) {
+        *ret_asked = nl->rcvbuf_asked;
+        *ret_granted = nl->rcvbuf_granted;
+}
+
 Netlink *netlink_free(Netlink *nl) {
         if (!nl)
                 return NULL;
@@ -177,7 +207,7 @@ bool netlink_dump_pending(const Netlink *nl) {
         return nl->dump_seq != 0;
 }
 
-int netlink_request_link_dump(Netlink *nl) {
+static int send_dump_request(Netlink *nl) {
         struct {
                 struct nlmsghdr hdr;
                 struct ifinfomsg ifi;
@@ -191,14 +221,27 @@ int netlink_request_link_dump(Netlink *nl) {
                 .ifi = { .ifi_family = AF_UNSPEC },
         };
         struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        int r;
 
-        if (nl->dump_seq != 0)
-                return -EBUSY; /* the kernel allows one dump per socket at a time */
-        if (sendto(nl->dump_fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
-                return -errno;
+        if (nl->transport)
+                r = nl->transport->request_dump(nl->transport_userdata, req.hdr.nlmsg_seq);
+        else if (nl->dump_fd < 0)
+                r = -ENOTCONN; /* detached: nothing can be sent */
+        else
+                r = sendto(nl->dump_fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0
+                            ? -errno : 0;
+        if (r < 0)
+                return r;
         nl->dump_seq = req.hdr.nlmsg_seq;
         nl->dump_intr = false;
         return 0;
+}
+
+int netlink_request_link_dump(Netlink *nl) {
+        if (nl->dump_seq != 0)
+                return -EBUSY; /* the kernel allows one dump per socket at a time */
+        nl->dump_retries = 0;
+        return send_dump_request(nl);
 }
 
 static void dispatch_link(const struct nlmsghdr *h, bool dump, netlink_handler_t handler, void *userdata) {
@@ -210,6 +253,11 @@ static void dispatch_link(const struct nlmsghdr *h, bool dump, netlink_handler_t
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
                 return;
         ifi = nlmsg_data(h);
+        /* AF_BRIDGE link messages announce a port joining (RTM_NEWLINK) or leaving
+         * (RTM_DELLINK) a bridge: the interface itself stays. Only AF_UNSPEC ones
+         * are creations, renames and deletions. */
+        if (ifi->ifi_family != AF_UNSPEC)
+                return;
         /* Only the name matters, and the kernel puts it first: a look for one attribute
          * rather than a parse of the sixty-odd a link message carries (which was a
          * sixth of the daemon's instructions per new interface). */
@@ -256,19 +304,36 @@ static void dispatch_netconf(const struct nlmsghdr *h, netlink_handler_t handler
             nla_len(tb[NETCONFA_IFINDEX]) < 4 || nla_len(tb[NETCONFA_RP_FILTER]) < 4)
                 return;
         ifindex = (int) nla_get_u32(tb[NETCONFA_IFINDEX]);
+        /* The kernel keeps an int and sends it as such: -1 arrives as 0xffffffff. */
         rp_filter = (int) nla_get_u32(tb[NETCONFA_RP_FILTER]);
-        if (ifindex == 0 || ifindex < NETCONFA_IFINDEX_DEFAULT || rp_filter < 0)
+        if (ifindex == 0 || ifindex < NETCONFA_IFINDEX_DEFAULT)
                 return;
         handler(&(NetlinkEvent) { .type = NETLINK_EVENT_NETCONF, .ifindex = ifindex, .rp_filter = rp_filter },
                 userdata);
 }
 
 static void dump_done(Netlink *nl, int error, netlink_handler_t handler, void *userdata) {
-        if (error == 0 && nl->dump_intr)
-                error = -EAGAIN;
+        bool inconsistent = error == 0 && nl->dump_intr;
+
         nl->dump_seq = 0;
         nl->dump_intr = false;
-        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_DUMP_DONE, .error = error }, userdata);
+        /* Links changed while the kernel walked them: an entry may have been missed.
+         * Ask again, a bounded number of times: under constant churn a dump that is
+         * never consistent is still better than none. */
+        if (inconsistent && nl->dump_retries < NETLINK_DUMP_RETRIES) {
+                nl->dump_retries++;
+                if (send_dump_request(nl) >= 0) {
+                        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_DUMP_RESTART }, userdata);
+                        return;
+                }
+        }
+        handler(&(NetlinkEvent) { .type = NETLINK_EVENT_DUMP_DONE, .error = error, .inconsistent = inconsistent },
+                userdata);
+}
+
+/* A -errno that log.c can hand to abs() and strerror(), whatever the kernel sent. */
+static int kernel_error(int e) {
+        return e < 0 && e > -4096 ? e : -EIO;
 }
 
 void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_t handler, void *userdata) {
@@ -293,15 +358,20 @@ void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_
                         dispatch_netconf(h, handler, userdata);
                         break;
                 case NLMSG_DONE:
-                        if (ours)
-                                dump_done(nl, 0, handler, userdata);
+                        if (ours) {
+                                int e = 0;
+
+                                /* A dump that failed half-way ends with NLMSG_DONE carrying
+                                 * the -errno (an int payload; older kernels send none). */
+                                if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+                                        memcpy(&e, nlmsg_data(h), sizeof(int));
+                                dump_done(nl, e < 0 ? kernel_error(e) : 0, handler, userdata);
+                        }
                         break;
                 case NLMSG_ERROR:
                         if (ours && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
                                 const struct nlmsgerr *e = nlmsg_data(h);
-                                /* A -errno, or -EIO: callers pass it to abs() and strerror(). */
-                                dump_done(nl, e->error < 0 && e->error > -4096 ? e->error : -EIO, handler,
-                                          userdata);
+                                dump_done(nl, kernel_error(e->error), handler, userdata);
                         }
                         break;
                 default:
@@ -314,30 +384,44 @@ void netlink_dispatch(Netlink *nl, const void *buf, size_t len, netlink_handler_
  * (watchdog, signals) between batches; the socket stays readable for the rest. */
 #define RECEIVE_BUDGET 1024
 
-static int receive_from(Netlink *nl, int fd, netlink_handler_t handler, void *userdata) {
-        for (unsigned budget = RECEIVE_BUDGET; budget > 0; budget--) {
-                struct sockaddr_nl sender;
-                struct iovec iov = { nl->buf, sizeof(nl->buf) };
-                struct msghdr msg = {
-                        .msg_name = &sender,
-                        .msg_namelen = sizeof(sender),
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                };
-                ssize_t n;
+/* One datagram of SOCKET into nl->buf: its length, -EAGAIN when none is queued,
+ * -ENOBUFS after an overflow, another -errno. Datagrams not from the kernel are
+ * passed over (0). */
+static ssize_t receive_one(Netlink *nl, NetlinkSocket socket) {
+        struct sockaddr_nl sender;
+        struct iovec iov = { nl->buf, sizeof(nl->buf) };
+        struct msghdr msg = {
+                .msg_name = &sender,
+                .msg_namelen = sizeof(sender),
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+        };
+        ssize_t n;
 
-                n = recvmsg(fd, &msg, MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EAGAIN || errno == EWOULDBLOCK)
-                                return 0;
-                        if (errno == EINTR)
-                                continue;
-                        return -errno; /* -ENOBUFS: the kernel dropped notifications */
-                }
-                if (msg.msg_flags & MSG_TRUNC)
-                        return -ENOBUFS; /* part of a message is lost: as bad as an overflow */
-                if (sender.nl_pid != 0)
-                        continue; /* only the kernel speaks to us */
+        if (nl->transport)
+                return nl->transport->recv(nl->transport_userdata, socket, nl->buf, sizeof(nl->buf));
+        if (nl->fd < 0)
+                return -EAGAIN;
+        do
+                n = recvmsg(socket == NETLINK_SOCKET_DUMP ? nl->dump_fd : nl->fd, &msg, MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno; /* -ENOBUFS: notifications dropped */
+        if (msg.msg_flags & MSG_TRUNC)
+                return -ENOBUFS; /* part of a message is lost: as bad as an overflow */
+        if (sender.nl_pid != 0)
+                return 0; /* only the kernel speaks to us */
+        return n;
+}
+
+static int receive_from(Netlink *nl, NetlinkSocket socket, netlink_handler_t handler, void *userdata) {
+        for (unsigned budget = RECEIVE_BUDGET; budget > 0; budget--) {
+                ssize_t n = receive_one(nl, socket);
+
+                if (n == -EAGAIN)
+                        return 0;
+                if (n < 0)
+                        return (int) n;
                 netlink_dispatch(nl, nl->buf, (size_t) n, handler, userdata);
         }
         return 0;
@@ -346,11 +430,28 @@ static int receive_from(Netlink *nl, int fd, netlink_handler_t handler, void *us
 int netlink_receive(Netlink *nl, netlink_handler_t handler, void *userdata) {
         int r, k;
 
-        r = receive_from(nl, nl->fd, handler, userdata);
+        r = receive_from(nl, NETLINK_SOCKET_EVENTS, handler, userdata);
         /* The dump socket is read even after an overflow of the other one: a dump
          * must never stall (see struct Netlink). */
-        k = receive_from(nl, nl->dump_fd, handler, userdata);
+        k = receive_from(nl, NETLINK_SOCKET_DUMP, handler, userdata);
         return r < 0 ? r : k;
+}
+
+int netlink_drain(Netlink *nl) {
+        int n = 0;
+
+        for (;;) {
+                ssize_t k = receive_one(nl, NETLINK_SOCKET_EVENTS);
+
+                if (k == -EAGAIN)
+                        return n;
+                if (k == -ENOBUFS)
+                        continue; /* another overflow while draining: still draining */
+                if (k < 0)
+                        return (int) k;
+                if (n < INT32_MAX)
+                        n++;
+        }
 }
 
 int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userdata) {
@@ -367,9 +468,12 @@ int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userda
                 if (r == 0)
                         return -ETIMEDOUT;
                 r = netlink_receive(nl, handler, userdata);
-                if (r == -ENOBUFS)
-                        overflow = true; /* the dump itself goes on: its replies are not dropped */
-                else if (r < 0)
+                if (r == -ENOBUFS) {
+                        /* The dump itself goes on: its replies are not dropped. */
+                        overflow = true;
+                        r = netlink_drain(nl);
+                }
+                if (r < 0)
                         return r;
         }
         return overflow ? -ENOBUFS : 0;
@@ -377,6 +481,9 @@ int netlink_dump_links_sync(Netlink *nl, netlink_handler_t handler, void *userda
 
 int netlink_get_ifname(Netlink *nl, int ifindex, char *ret) {
         struct ifreq ifr = { .ifr_ifindex = ifindex };
+
+        if (nl->transport)
+                return nl->transport->get_ifname(nl->transport_userdata, ifindex, ret);
 
         /* Any socket answers the device ioctls for its network namespace. */
         if (ioctl(nl->fd, SIOCGIFNAME, &ifr) < 0)
@@ -393,6 +500,8 @@ int netlink_wait(Netlink *nl, int timeout_ms) {
         };
         int r;
 
+        if (nl->transport)
+                return 1; /* a model answers at once */
         r = poll(p, ELEMENTSOF(p), timeout_ms);
         if (r < 0)
                 return -errno;

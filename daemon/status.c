@@ -5,10 +5,12 @@
 #include "status.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ifname.h"
 #include "netlink.h"
 #include "policy.h"
 #include "sysctl.h"
@@ -19,8 +21,10 @@ typedef struct Row {
         char name[IFNAMSIZ];
         const char *rule;           /* NULL: none */
         int wanted;                 /* -1: none (unset, ignore, unmanaged) */
-        int current;                /* -1: no IPv4 configuration */
-        int effective;              /* -1: not applicable */
+        int current;                /* any int: the kernel accepts any */
+        bool has_current;           /* false: no IPv4 configuration (or unreadable) */
+        int effective;
+        bool has_effective;
         IfState state;
 } Row;
 
@@ -36,6 +40,8 @@ static void on_link(const NetlinkEvent *ev, void *userdata) {
 
         if (ev->type == NETLINK_EVENT_DUMP_DONE && ev->error < 0)
                 l->error = ev->error;
+        if (ev->type == NETLINK_EVENT_DUMP_RESTART)
+                l->n = 0; /* the kernel flagged it inconsistent: its entries come again */
         if (ev->type != NETLINK_EVENT_LINK_NEW || !ev->dump || l->error < 0)
                 return;
         rows = realloc(l->rows, (l->n + 1) * sizeof(Row));
@@ -55,81 +61,110 @@ static int row_compare(const void *a, const void *b) {
 }
 
 static void fill_global(Row *row, int conf_fd, const char *name, RpFilter wanted) {
-        *row = (Row) { .rule = NULL, .effective = -1 };
+        *row = (Row) { .rule = NULL };
         (void) snprintf(row->name, sizeof(row->name), "%s", name);
-        row->current = sysctl_rp_filter_read(conf_fd, name);
-        if (row->current < 0)
-                row->current = -1;
+        row->has_current = sysctl_rp_filter_read(conf_fd, name, &row->current) >= 0;
         if (wanted != RP_FILTER_UNSET) {
                 row->rule = name;
                 row->wanted = (int) wanted;
         } else
                 row->wanted = -1;
-        row->state = policy_global_state(wanted, row->current);
+        /* Unreadable counts as drift when a value is wanted: it cannot be vouched for. */
+        row->state = policy_global_state(wanted, row->has_current ? row->current : INT_MIN);
 }
 
-static void fill_iface(Row *row, const Config *c, int conf_fd, int all) {
+static void fill_iface(Row *row, const Config *c, int conf_fd, const Row *all) {
         const Rule *rule = policy_lookup(c, row->name);
+        int all_value = all->has_current ? all->current : 0;
 
         row->rule = rule ? rule->pattern : NULL;
         row->wanted = rule && rule->value != RP_FILTER_IGNORE ? (int) rule->value : -1;
-        row->current = sysctl_rp_filter_read(conf_fd, row->name);
-        if (row->current < 0) {
+        row->has_current = sysctl_rp_filter_read(conf_fd, row->name, &row->current) >= 0;
+        if (!row->has_current) {
                 /* No IPv4 configuration (or gone): nothing the kernel could filter with. */
-                row->current = row->effective = -1;
                 row->state = !rule ? IF_STATE_UNMANAGED
                              : rule->value == RP_FILTER_IGNORE ? IF_STATE_IGNORED : IF_STATE_OK;
                 return;
         }
-        row->effective = policy_effective(all, row->current);
-        row->state = policy_state(rule, all, row->current);
+        row->has_effective = true;
+        row->effective = policy_effective(all_value, row->current);
+        row->state = policy_state(rule, all_value, row->current);
 }
 
-/* Interface names may hold any byte but '/', ':', NUL and white space. */
-static void print_json_string(FILE *out, const char *s) {
+/* Interface names are bytes (any but '/', ':', NUL and white space), like patterns and paths.
+ * Well-formed UTF-8 is written as UTF-8, with '"', '\\' and the control characters (C0,
+ * DEL, C1) escaped; each byte that is not part of well-formed UTF-8 becomes U+FFFD.
+ * Returns false when it replaced a byte, that is when the string is not lossless. */
+static bool print_json_string(FILE *out, const char *s) {
+        bool lossless = true;
+        size_t n;
+
         fputc('"', out);
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
-                if (*c == '"' || *c == '\\')
-                        fprintf(out, "\\%c", *c);
-                else if (*c < 0x20 || *c >= 0x7f)
-                        fprintf(out, "\\u%04x", *c); /* bytes >= 0x80 as Latin-1 code points */
+        for (const char *c = s; *c; c += n) {
+                unsigned char b = (unsigned char) *c;
+
+                n = ifname_utf8_len(c);
+                if (n == 0) {
+                        fputs("\xef\xbf\xbd", out);
+                        lossless = false;
+                        n = 1;
+                } else if (b == '"' || b == '\\')
+                        fprintf(out, "\\%c", b);
+                else if (b < 0x20 || b == 0x7f)
+                        fprintf(out, "\\u%04x", b);
+                else if (b == 0xc2 && (unsigned char) c[1] < 0xa0) /* U+0080..U+009F */
+                        fprintf(out, "\\u%04x", (unsigned char) c[1]);
                 else
-                        fputc(*c, out);
+                        fwrite(c, 1, n, out);
+        }
+        fputc('"', out);
+        return lossless;
+}
+
+/* "KEY":"S", and when S is not well-formed UTF-8 also "KEY_hex": S's exact bytes as
+ * lowercase hex digits, so that no name is ever lost to the U+FFFD in "KEY". */
+static void print_json_member(FILE *out, const char *key, const char *s) {
+        fprintf(out, "\"%s\":", key);
+        if (print_json_string(out, s))
+                return;
+        fprintf(out, ",\"%s_hex\":\"", key);
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+                fprintf(out, "%02x", *c);
         fputc('"', out);
 }
 
-static void print_json_int(FILE *out, int v) {
-        if (v < 0)
+static void print_json_int(FILE *out, bool has, int v) {
+        if (!has)
                 fputs("null", out);
         else
                 fprintf(out, "%d", v);
 }
 
 static void print_json_row(FILE *out, const Row *r, bool global) {
-        fputs("{\"name\":", out);
-        print_json_string(out, r->name);
+        fputc('{', out);
+        print_json_member(out, "name", r->name);
         if (!global)
                 fprintf(out, ",\"ifindex\":%d", r->ifindex);
-        fputs(",\"rule\":", out);
+        fputc(',', out);
         if (r->rule)
-                print_json_string(out, r->rule);
+                print_json_member(out, "rule", r->rule);
         else
-                fputs("null", out);
+                fputs("\"rule\":null", out);
         fputs(",\"wanted\":", out);
-        print_json_int(out, r->wanted);
+        print_json_int(out, r->wanted >= 0, r->wanted);
         fputs(",\"current\":", out);
-        print_json_int(out, r->current);
+        print_json_int(out, r->has_current, r->current);
         if (!global) {
                 fputs(",\"effective\":", out);
-                print_json_int(out, r->effective);
+                print_json_int(out, r->has_effective, r->effective);
         }
         fprintf(out, ",\"state\":\"%s\"}", if_state_to_string(r->state));
 }
 
 static void print_json(FILE *out, const Config *c, const Row *all, const Row *def, const Links *l,
                        const unsigned counts[_IF_STATE_MAX]) {
-        fputs("{\"config\":", out);
-        print_json_string(out, c->path);
+        fputc('{', out);
+        print_json_member(out, "config", c->path);
         fprintf(out, ",\"mode\":\"%s\",\"all\":", mode_to_string(c->mode));
         print_json_row(out, all, true);
         fputs(",\"default\":", out);
@@ -146,8 +181,8 @@ static void print_json(FILE *out, const Config *c, const Row *all, const Row *de
         fputs("}}\n", out);
 }
 
-static const char *table_value(int v, char buf[static 16]) {
-        if (v < 0)
+static const char *table_value(bool has, int v, char buf[static 16]) {
+        if (!has)
                 return "-";
         (void) snprintf(buf, 16, "%d", v);
         return buf;
@@ -159,9 +194,9 @@ static void print_table_row(FILE *out, const Row *r) {
         /* Unprintable bytes of a name as \xNN, so one row stays one line. */
         for (const unsigned char *c = (const unsigned char *) r->name; *c; c++)
                 p += *c < 0x20 || *c >= 0x7f ? sprintf(p, "\\x%02x", *c) : sprintf(p, "%c", *c);
-        fprintf(out, "%-16s %7s  %-16s %6s  %7s  %9s  %s\n", name, r->ifindex > 0 ? table_value(r->ifindex, idx) : "-",
-                r->rule ?: "-", table_value(r->wanted, b1), table_value(r->current, b2),
-                table_value(r->effective, b3), if_state_to_string(r->state));
+        fprintf(out, "%-16s %7s  %-16s %6s  %7s  %9s  %s\n", name, table_value(r->ifindex > 0, r->ifindex, idx),
+                r->rule ?: "-", table_value(r->wanted >= 0, r->wanted, b1), table_value(r->has_current, r->current, b2),
+                table_value(r->has_effective, r->effective, b3), if_state_to_string(r->state));
 }
 
 static void print_table(FILE *out, const Row *all, const Row *def, const Links *l,
@@ -178,7 +213,7 @@ static void print_table(FILE *out, const Row *all, const Row *def, const Links *
         fputc('\n', out);
 }
 
-int status_report(const Config *c, bool json, FILE *out) {
+int status_report(const Config *c, const char *sysctl_root, bool json, FILE *out) {
         _cleanup_(closep) int conf_fd = -1;
         unsigned counts[_IF_STATE_MAX] = {};
         Links links = {};
@@ -196,7 +231,7 @@ int status_report(const Config *c, bool json, FILE *out) {
         if (r < 0)
                 goto finish;
 
-        conf_fd = sysctl_conf_open(SYSCTL_ROOT_DEFAULT);
+        conf_fd = sysctl_conf_open(sysctl_root ?: SYSCTL_ROOT_DEFAULT);
         if (conf_fd < 0) {
                 r = conf_fd;
                 goto finish;
@@ -206,7 +241,7 @@ int status_report(const Config *c, bool json, FILE *out) {
         fill_global(&all, conf_fd, SYSCTL_CONF_ALL, c->all);
         fill_global(&def, conf_fd, SYSCTL_CONF_DEFAULT, c->def);
         for (size_t k = 0; k < links.n; k++) {
-                fill_iface(&links.rows[k], c, conf_fd, all.current);
+                fill_iface(&links.rows[k], c, conf_fd, &all);
                 counts[links.rows[k].state]++;
         }
         drift = (int) (counts[IF_STATE_DRIFT] + (all.state == IF_STATE_DRIFT) + (def.state == IF_STATE_DRIFT));

@@ -8,6 +8,7 @@
 
 #include "config.h"
 
-/* Print the report for the current network namespace to OUT. Returns the number of
- * entries in drift (>= 0), or -errno when the kernel could not be asked. */
-int status_report(const Config *c, bool json, FILE *out);
+/* Print the report for the current network namespace to OUT, reading rp_filter under
+ * SYSCTL_ROOT (NULL: /proc/sys). Returns the number of entries in drift (>= 0), or
+ * -errno when the kernel could not be asked. */
+int status_report(const Config *c, const char *sysctl_root, bool json, FILE *out);

@@ -15,6 +15,8 @@
 #include "ifname.h"
 #include "util.h"
 
+#define UTF8_BOM "\xef\xbb\xbf"
+
 typedef enum Section {
         SECTION_NONE,
         SECTION_DAEMON,
@@ -346,6 +348,15 @@ static Section section_from_header(const char *line) {
         return SECTION_UNKNOWN;
 }
 
+/* What may follow a section header's ']': blanks, then nothing or a comment. Unlike a
+ * value's, a header's comment needs no blank before its ';' (inih drops the rest of a
+ * header line anyway), and '#' starts one too, as it does at the start of a line. */
+static bool header_tail_is_blank(const char *tail) {
+        while (isspace((unsigned char) *tail))
+                tail++;
+        return *tail == '\0' || *tail == ';' || *tail == '#';
+}
+
 /* inih splits a line at its first '=' or ':'. In [interfaces] a ':' belongs to the
  * pattern (one that can never match: a warning, not an error), so a line whose ':'
  * comes before its '=' is split here, and inih is handed an empty line instead.
@@ -413,6 +424,12 @@ static char *parser_read_line(char *str, int num, void *stream) {
                 return str;
         }
 
+        /* inih skips a UTF-8 byte order mark at the start of the file, and so must the
+         * reader, which classifies the line before inih sees it. Only there: a BOM on
+         * a later line is text like any other. */
+        if (p->line == 1 && strncmp(s, UTF8_BOM, strlen(UTF8_BOM)) == 0)
+                memmove(s, s + strlen(UTF8_BOM), strlen(s + strlen(UTF8_BOM)) + 1);
+
         /* Every blank inih's isspace() would see, or a "\v key = …" line would still be
          * a continuation of the previous value. */
         start = s;
@@ -426,18 +443,27 @@ static char *parser_read_line(char *str, int num, void *stream) {
                 break;
         case '[': {
                 Section sec = section_from_header(s);
+                size_t len = strcspn(s + 1, "]");
+                char name[64];
+
+                snprintf(name, sizeof(name), "%.*s", (int) (len < 48 ? len : 48), s + 1);
                 if (sec == _SECTION_INVALID) {
                         parser_error(p, p->line, "malformed section header: expected [daemon], [global] or [interfaces]");
                         p->section = SECTION_UNKNOWN;
                 } else if (sec == SECTION_UNKNOWN) {
-                        char name[64];
-                        size_t len = strcspn(s + 1, "]");
-                        snprintf(name, sizeof(name), "%.*s", (int) (len < 48 ? len : 48), s + 1);
                         parser_error(p, p->line, "unknown section [%s]: expected [daemon], [global] or [interfaces]",
                                      name);
                         p->section = SECTION_UNKNOWN;
-                } else
+                } else {
+                        /* inih ignores whatever follows the ']', so "[interfaces] eth0 = 1"
+                         * would lose its rule without a word. */
+                        if (!header_tail_is_blank(s + 1 + len + 1))
+                                parser_error(p, p->line,
+                                             "unexpected text after section header [%s]: expected the header alone on its "
+                                             "line, or a comment after it",
+                                             name);
                         p->section = sec;
+                }
                 break;
         }
         default:

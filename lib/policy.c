@@ -14,10 +14,7 @@ const Rule *policy_lookup(const Config *c, const char *ifname) {
 }
 
 int policy_effective(int all, int iface) {
-        if (all < 0)
-                all = 0;
-        if (iface < 0)
-                iface = 0;
+        /* IN_DEV_RPFILTER(): max of the two ints, whatever they are. */
         return all > iface ? all : iface;
 }
 

@@ -20,12 +20,13 @@ typedef enum IfState {
  * the interface is unmanaged. An "ignore" rule is returned like any other. */
 const Rule *policy_lookup(const Config *c, const char *ifname);
 
-/* The value the kernel applies on an interface: max(conf/all, conf/IFNAME).
- * A negative (unknown) value counts as 0. */
+/* The value the kernel applies on an interface: max(conf/all, conf/IFNAME), as ints
+ * (the kernel accepts any: -1 is not 0, it filters like any value other than 0 and 1). */
 int policy_effective(int all, int iface);
 
 /* The state of an interface matched by RULE (NULL: unmanaged) whose rp_filter is
- * CURRENT, when conf/all is ALL (negative: unknown, treated as 0). */
+ * CURRENT (any int: every value but the wanted one is drift), when conf/all is ALL
+ * (callers pass 0 when it is unknown). */
 IfState policy_state(const Rule *rule, int all, int current);
 
 /* The state of conf/all or conf/default: WANTED may be RP_FILTER_UNSET. */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,28 +45,38 @@ int sysctl_rp_filter_open(int conf_fd, const char *name, bool writable) {
         return open_rp_filter(conf_fd, name, writable ? O_RDWR : O_RDONLY);
 }
 
-int sysctl_rp_filter_read_fd(int fd) {
+int sysctl_rp_filter_read_fd(int fd, int *ret_value) {
         char buf[32];
         ssize_t n;
-        long v = 0;
+        long long v = 0;
+        bool negative;
 
         n = pread(fd, buf, sizeof(buf) - 1, 0);
         if (n < 0)
                 return -errno;
         buf[n] = '\0';
 
-        /* The kernel prints "%d\n"; anything else is not a value we understand. */
+        /* The kernel prints "%d\n" (proc_dointvec); anything else is not a value we
+         * understand. Negative values are real: the kernel accepts any int. */
         n = 0;
-        if (buf[0] < '0' || buf[0] > '9')
+        negative = buf[0] == '-';
+        if (negative)
+                n++;
+        if (buf[n] < '0' || buf[n] > '9')
                 return -EBADMSG;
         while (buf[n] >= '0' && buf[n] <= '9') {
                 v = v * 10 + (buf[n++] - '0');
-                if (v > 1000000)
+                if (v > (long long) INT_MAX + 1)
                         return -EBADMSG;
         }
         if (buf[n] != '\n' && buf[n] != '\0')
                 return -EBADMSG;
-        return (int) v;
+        if (negative)
+                v = -v;
+        if (v > INT_MAX || v < INT_MIN)
+                return -EBADMSG;
+        *ret_value = (int) v;
+        return 0;
 }
 
 int sysctl_rp_filter_write_fd(int fd, int value) {
@@ -85,13 +96,13 @@ int sysctl_rp_filter_write_fd(int fd, int value) {
         return 0;
 }
 
-int sysctl_rp_filter_read(int conf_fd, const char *name) {
+int sysctl_rp_filter_read(int conf_fd, const char *name, int *ret_value) {
         _cleanup_(closep) int fd = -1;
 
         fd = open_rp_filter(conf_fd, name, O_RDONLY);
         if (fd < 0)
                 return fd;
-        return sysctl_rp_filter_read_fd(fd);
+        return sysctl_rp_filter_read_fd(fd, ret_value);
 }
 
 int sysctl_rp_filter_write(int conf_fd, const char *name, int value) {

@@ -33,6 +33,12 @@ static inline void freep(void *p) {
         free(*(void **) p);
 }
 
+/* free() P and return NULL, for "p = mfree(p)". */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void closep(const int *fd) {
         if (*fd >= 0)
                 (void) close(*fd);

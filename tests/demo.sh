@@ -54,7 +54,7 @@ echo "exit status $rc"
 step "The daemon: new links, CNI renames and other writers are corrected as they happen"
 # A simple command, not the nsx function: $! must be the daemon itself (ip netns
 # exec execs it), so that it is the daemon that gets stopped.
-ip netns exec "$NS" "$RPFGUARD" -c "$CONF" > "$TMP/daemon.log" 2>&1 &
+ip netns exec "$NS" "$RPFGUARD" -c "$CONF" --log-format=text > "$TMP/daemon.log" 2>&1 &
 DAEMON=$!
 for _ in $(seq 100); do grep -q '^Started' "$TMP/daemon.log" && break; sleep 0.05; done
 show nsx ip link add cali99887766 type veth peer name eth2

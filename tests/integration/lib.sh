@@ -111,7 +111,7 @@ start_daemon() {
         : > "$DAEMON_LOG"
         # A simple command, not the nsx function: $! must be the daemon itself
         # (ip netns exec execs it), not a subshell.
-        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "${DAEMON_WRAPPER[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" "$@" >> "$DAEMON_LOG" 2>&1 &
+        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "${DAEMON_WRAPPER[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text "$@" >> "$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         PIDS+=("$DAEMON_PID")
         wait_until "$DAEMON_START_TIMEOUT" grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"
@@ -208,4 +208,24 @@ require_rp() {
 rp_now() {
         rp_is "$1" "$2" || fail "$1: rp_filter is $(rp_get "$1"), expected $2"
         ok "$1 rp_filter = $2"
+}
+
+# --- helpers for daemons started by hand (not start_daemon) --------------------
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+
+# wait_exit PID SECONDS [WHAT]: the background child PID exits within SECONDS; its
+# exit status in $EXIT_RC. Fails the test if it is still running then.
+# shellcheck disable=SC2034 # EXIT_RC is read by the tests
+wait_exit() {
+        wait_until "$2" not_running "$1" || fail "${3:-process $1}: still running after $2 s, expected it to exit"
+        EXIT_RC=0
+        wait "$1" || EXIT_RC=$?
+}
+
+# file_has FILE TEXT / expect_file_has FILE TEXT WHAT: FILE contains TEXT (fixed string).
+file_has() { grep -qF -- "$2" "$1"; }
+expect_file_has() {
+        file_has "$1" "$2" || { echo "--- $(basename "$1"):" >&2; cat "$1" >&2; fail "$3: no '$2'"; }
+        ok "$3: '$2'"
 }

@@ -287,4 +287,100 @@ expect_rc 2 "--status --json with a missing configuration"
 grep -qF "$TMP/missing.conf" "$ERR" || { show_output; fail "the missing path is not named on stderr"; }
 ok "--status --json with a missing configuration: names the path"
 
+# --- names that are not ASCII -------------------------------------------------------------
+# A name is bytes. `ip -j link` writes them as they are; --status --json must give the same
+# bytes back: a UTF-8 name as UTF-8 (not each byte as a Latin-1 \u00XX), a name that is not
+# UTF-8 as U+FFFD in "name" with its exact bytes in "name_hex" (so in "rule"/"rule_hex"),
+# and '"', '\' and control characters escaped. The kernel takes all of these names.
+
+UTF8_NAME=$'cali\xc3\xbc'        # "cali" and U+00FC
+BAD_NAME=$'cali\xff'             # not UTF-8
+ODD_NAME=$'q"\\\x01\xc2\x85'     # '"', '\', U+0001 and U+0085 (a C1 control)
+veth "$UTF8_NAME" "$BAD_NAME"
+veth "$ODD_NAME" eth3x
+for i in "$UTF8_NAME" "$BAD_NAME" "$ODD_NAME"; do
+        nsx test -d "/sys/class/net/$i" || fail "setup: no interface $(printf '%q' "$i")"
+done
+rp_set default 1
+rp_set all 1
+for i in "$UTF8_NAME" "$BAD_NAME" "$ODD_NAME"; do
+        rp_set "$i" 1
+        require_rp "$i" 1
+done
+printf '[global]\nall = 1\n[interfaces]\ncali\xff = strict\ncali* = strict\n' > "$TMP/names.conf"
+
+cat > "$TMP/check_names.py" <<'EOF'
+# check_names.py DOC: DOC (rpfguard --status --json, run in the namespace) against
+# `ip -j link` in the same namespace, byte for byte. One line per check passed.
+import json, subprocess, sys
+
+def check(cond, what):
+    if not cond:
+        print('FAILED: ' + what)
+        sys.exit(1)
+    print(what)
+
+raw = open(sys.argv[1], 'rb').read()
+try:
+    text = raw.decode('utf-8')
+except UnicodeDecodeError as e:
+    check(False, 'the document is UTF-8 (RFC 8259): %s' % e)
+check(True, 'the document is well-formed UTF-8')
+doc = json.loads(text)
+
+# ip writes a name's bytes raw (control characters included): keep them as they are.
+out = subprocess.run(['ip', '-j', 'link'], stdout=subprocess.PIPE, check=True).stdout
+kernel = {l['ifindex']: l['ifname'].encode('utf-8', 'surrogateescape')
+          for l in json.loads(out.decode('utf-8', 'surrogateescape'), strict=False)}
+
+def name_bytes(i):
+    return bytes.fromhex(i['name_hex']) if 'name_hex' in i else i['name'].encode('utf-8')
+
+def utf8(b):
+    try:
+        b.decode('utf-8')
+        return True
+    except UnicodeDecodeError:
+        return False
+
+ours = {i['ifindex']: name_bytes(i) for i in doc['interfaces']}
+diff = ['ifindex %d: %r, ip -j link has %r' % (k, ours.get(k), kernel.get(k))
+        for k in sorted(set(ours) | set(kernel)) if ours.get(k) != kernel.get(k)]
+check(not diff, 'the %d names are those of ip -j link, byte for byte%s' % (len(kernel), ''.join('; ' + d for d in diff)))
+hexed = sorted(kernel[i['ifindex']] for i in doc['interfaces'] if 'name_hex' in i)
+check(hexed == sorted(b for b in kernel.values() if not utf8(b)),
+      'name_hex exactly for the names that are not UTF-8: %r' % hexed)
+check(all(i['name'] == kernel[i['ifindex']].decode('utf-8') for i in doc['interfaces'] if 'name_hex' not in i),
+      'every other name is the name itself')
+by_name = {kernel[i['ifindex']]: i for i in doc['interfaces']}
+
+u = by_name[b'cali\xc3\xbc']
+check(u['name'] == 'cali\u00fc' and 'name_hex' not in u, 'cali\\u00fc: name "cali\u00fc", no name_hex')
+check(b'{"name":"cali\xc3\xbc",' in raw, 'cali\\u00fc: written as raw UTF-8')
+check(u['rule'] == 'cali*' and u['state'] == 'ok', 'cali\\u00fc: rule cali*, ok')
+
+x = by_name[b'cali\xff']
+check(x['name'] == 'cali\ufffd' and x['name_hex'] == '63616c69ff',
+      'cali\\xff: name "cali\\ufffd", name_hex "63616c69ff"')
+check(x['rule'] == 'cali\ufffd' and x['rule_hex'] == '63616c69ff' and x['state'] == 'ok',
+      'cali\\xff: its literal rule, rule "cali\\ufffd", rule_hex "63616c69ff", ok')
+check(set(x) == set(u) | {'name_hex', 'rule_hex'}, 'cali\\xff: the fields of cali\\u00fc, name_hex and rule_hex')
+
+o = by_name[b'q"\\\x01\xc2\x85']
+check(o['name'] == 'q"\\\x01\x85' and 'name_hex' not in o, 'q"\\\\\\x01\\u0085: the name, no name_hex')
+check(b'{"name":"q\\"\\\\\\u0001\\u0085",' in raw, 'q"\\\\\\x01\\u0085: \'"\' \'\\\' and the controls escaped')
+
+check(all('name_hex' not in doc[g] and 'rule_hex' not in doc[g] for g in ('all', 'default')) and
+      'config_hex' not in doc, 'no _hex member anywhere else')
+EOF
+
+cli json-names --status --json -c "$TMP/names.conf"
+expect_rc 0 "--status --json with names that are not ASCII"
+expect_empty "$ERR" "--status --json with names that are not ASCII"
+nsx python3 "$TMP/check_names.py" "$OUT" > "$TMP/names-checks" 2>&1 ||
+        { cat "$TMP/names-checks" >&2; show_output; fail "--status --json: names"; }
+while IFS= read -r line; do
+        ok "--status --json names: $line"
+done < "$TMP/names-checks"
+
 done_testing

@@ -260,6 +260,42 @@ mode = enforce
 all = 1
 EOF
 
+# inih drops whatever follows a header's ']': a rule written on the header's line would
+# vanish without a word. It is an error; a comment after the header is not.
+expect_error header-text "text after a section header" \
+        '4:unexpected text after section header \[interfaces\]: expected the header alone on its line' <<'EOF'
+[global]
+all = 1
+
+[interfaces] cali* = strict
+tunl0 = strict
+EOF
+expect_line "$ERR" "$CONF_PATH:4: error: unexpected text after section header [interfaces]: expected the header alone on its line, or a comment after it" \
+        "text after a section header"
+
+expect_warning header-comment "comments after section headers" <<'EOF'
+[global] ; comment
+all = 1
+[interfaces] # cali* = loose
+tunl0 = strict
+EOF
+expect_out_line "tunl0 = strict ; line 4" "comments after section headers"
+[ "$(grep -cE '; line [0-9]+(, glob)?$' "$OUT")" = 1 ] || { show_output; fail "comments after section headers: a rule too many"; }
+ok "comments after section headers: the one rule"
+
+# A UTF-8 byte order mark before line 1 is skipped, as inih does; lines keep their numbers.
+CONF_PATH=$TMP/bom.conf
+printf '\xef\xbb\xbf[global]\nall = 1\n\n[interfaces]\ncali* = strict\n' > "$CONF_PATH"
+cli bom -t -c "$CONF_PATH"
+expect_rc 0 "byte order mark"
+expect_empty "$ERR" "byte order mark"
+expect_out_line "all = strict" "byte order mark"
+expect_out_line "cali* = strict ; line 5, glob" "byte order mark"
+printf '\xef\xbb\xbf[global]\nall = 1\nall = 2\n' > "$CONF_PATH"
+cli bom-error -t -c "$CONF_PATH"
+expect_rc 2 "byte order mark, then an error"
+expect_messages error "byte order mark, then an error" "3:duplicate.*'all'.*line 2"
+
 expect_error section "unknown section" '7:unknown section.*interface' <<'EOF'
 [daemon]
 mode = enforce

@@ -47,13 +47,24 @@ nsx ip link set cali0002 name other02
 rp_set other02 2
 stays_rp other02 2 0.5
 
-# An interface that gains its IPv4 configuration only with its first address:
-# rp_filter is evaluated again on RTM_NEWADDR.
-veth cali0004 host0004
-expect_rp cali0004 1
-nsx ip addr add 127.0.0.1/8 dev lo 2>/dev/null || true
+# An interface that has no IPv4 configuration when it gets its managed name and
+# gains one later: below IPv4's minimum MTU (68) the kernel drops an interface's
+# IPv4 configuration and its conf directory, and creates both again (rp_filter
+# from conf/default) when the MTU is raised. An ifb device, because veth refuses
+# an MTU below 68.
+nsx ip link add tmp0004 type ifb || fail "setup: cannot create an ifb device (kernel module ifb)"
+nsx ip link set tmp0004 mtu 60
+nsx ip link set tmp0004 name cali0004
+nsx test ! -e /proc/sys/net/ipv4/conf/cali0004 || fail "setup: cali0004 has a conf directory at MTU 60"
+ok "cali0004 at MTU 60: no conf/cali0004"
+sleep 0.3
+kill -0 "$DAEMON_PID" || fail "daemon died on an interface without IPv4 configuration"
+nsx ip link set cali0004 mtu 1500
+nsx test -e /proc/sys/net/ipv4/conf/cali0004 || fail "setup: no conf/cali0004 at MTU 1500"
+ok "cali0004 at MTU 1500: conf/cali0004 exists"
 nsx ip addr add 10.250.0.1/30 dev cali0004
-ok "address added to cali0004"
+expect_rp cali0004 1
+expect_log "cali0004: rp_filter 2 -> 1 (rule cali*, "
 
 # Unmanaged and ignored interfaces keep their values.
 stays_rp eth7 2 0.3

@@ -20,7 +20,7 @@ chmod 644 "$TMP/rpfguard.conf"
 DAEMON_LOG=$TMP/daemon.1.log
 ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
         --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin \
-        "$RPFGUARD" -c "$TMP/rpfguard.conf" > "$DAEMON_LOG" 2>&1 &
+        "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text > "$DAEMON_LOG" 2>&1 &
 DAEMON_PID=$!
 PIDS+=("$DAEMON_PID")
 wait_until 10 grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"

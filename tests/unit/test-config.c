@@ -118,6 +118,25 @@ static const struct {
         { "[interface]\neth0 = strict\n", 1, { "unknown section [interface]" } },
         { "[]\n", 1, { "unknown section" } },
 
+        /* text after a section header: inih would drop it, rule and all */
+        { "[interfaces] cali* = 1\n", 1,
+          { "unexpected text after section header [interfaces]", "expected the header alone on its line" } },
+        { "[global]\nall = 1\n\n[interfaces]cali* = 1\neth0 = 1\n", 4, { "after section header [interfaces]" } },
+        { "[global] all = 1\n[daemon]\n", 1, { "after section header [global]" } },
+        { "[daemon]\nmode = audit\n[ daemon ]  x\r\n", 3, { "after section header [ daemon ]" } },
+        { "[daemon]]\n", 1, { "after section header [daemon]" } },
+        { "[interfaces] = 1\n", 1, { "after section header [interfaces]" } },
+        { "[foo] x = 1\n", 1, { "unknown section [foo]" } },  /* one error a line */
+
+        /* a byte order mark: skipped on line 1 only, once, and only whole */
+        { "\xef\xbb\xbfmode = audit\n[daemon]\n", 1, { "'mode' outside" } },
+        { "\xef\xbb\xbf[interfaces] cali* = 1\n", 1, { "after section header [interfaces]" } },
+        { "\xef\xbb\xbf[foo]\n", 1, { "unknown section [foo]" } },
+        { "\xef\xbb\xbf\xef\xbb\xbf[daemon]\n", 1, { "malformed line" } },
+        { "\xef\xbb[daemon]\n", 1, { "malformed line" } },
+        { "[daemon]\n\xef\xbb\xbfmode = audit\n", 2, { "unknown key '\xef\xbb\xbfmode'" } },
+        { "\n\xef\xbb\xbf[daemon]\n", 2, { "malformed line" } },
+
         /* keys outside any section */
         { "mode = audit\n[daemon]\n", 1, { "'mode'", "outside", "expected" } },
         { "; a comment\n\n# another\nall = 1\n[global]\n", 4, { "'all'", "outside" } },
@@ -457,6 +476,9 @@ END_TEST
 
 static const char *const default_texts[] = {
         "",
+        "\xef\xbb\xbf",                       /* a byte order mark and nothing else */
+        "\xef\xbb\xbf\n",
+        "\xef\xbb\xbf; comment\n[daemon]\n",
         "\n\n",
         "; nothing but comments\n# here\n   ; indented\n",
         "[daemon]\n",
@@ -706,6 +728,61 @@ START_TEST(test_inline_comments) {
 }
 END_TEST
 
+/* A UTF-8 byte order mark before line 1 (as editors on other systems write it) is
+ * skipped, as inih does; the line numbers stay those of the file. */
+START_TEST(test_bom) {
+        Config *c = load_clean("\xef\xbb\xbf[daemon]\n"   /* 1 */
+                               "mode = audit\n"            /* 2 */
+                               "[interfaces]\n"            /* 3 */
+                               "cali* = strict\n"          /* 4 */
+                               "# comment\n"               /* 5 */
+                               "eth0 = loose\n");          /* 6 */
+
+        ck_assert_int_eq(c->mode, MODE_AUDIT);
+        ck_assert_uint_eq(c->n_rules, 2);
+        ck_assert_str_eq(c->rules[0].pattern, "cali*");
+        ck_assert_uint_eq(c->rules[0].line, 4);
+        ck_assert_str_eq(c->rules[1].pattern, "eth0");
+        ck_assert_int_eq(c->rules[1].value, RP_FILTER_LOOSE);
+        ck_assert_uint_eq(c->rules[1].line, 6);
+        config_free(c);
+
+        /* Blanks after the mark are leading blanks; the first line may be a rule. */
+        c = load_clean("\xef\xbb\xbf  [global]\r\nall = 1\r\n");
+        ck_assert_int_eq(c->all, RP_FILTER_STRICT);
+        config_free(c);
+
+        /* And the errors after it keep their lines. */
+        check_one_error("\xef\xbb\xbf[daemon]\nmode = audit\nmode = enforce\n", 3, "duplicate key 'mode'", "line 2",
+                        NULL);
+}
+END_TEST
+
+/* What may follow a section header: blanks, and a comment after ';' or '#' (which
+ * here needs no blank before it). The rule on the next line is in that section. */
+static const char *const header_tails[] = {
+        "", " ", "\t \r", " ; comment", "\t# comment", ";comment", "#comment", " ; cali* = 1", " # [global]", " ;",
+};
+
+START_TEST(test_header_tail_ok) {
+        char text[128];
+        Config *c;
+
+        snprintf(text, sizeof(text), "[interfaces]%s\neth0 = loose\n", header_tails[_i]);
+        c = load_clean(text);
+        ck_assert_uint_eq(c->n_rules, 1);
+        ck_assert_str_eq(c->rules[0].pattern, "eth0");
+        ck_assert_int_eq(c->rules[0].value, RP_FILTER_LOOSE);
+        ck_assert_uint_eq(c->rules[0].line, 2);
+        config_free(c);
+
+        snprintf(text, sizeof(text), "[daemon]%s\nmode = audit\n", header_tails[_i]);
+        c = load_clean(text);
+        ck_assert_int_eq(c->mode, MODE_AUDIT);
+        config_free(c);
+}
+END_TEST
+
 /* A ':' in [interfaces] is part of the pattern, not inih's other KEY: VALUE separator;
  * and CRLF line ends are fine. */
 START_TEST(test_colon_and_crlf) {
@@ -906,6 +983,8 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_inline_comments);
         tcase_add_test(tc, test_rule_order);
         tcase_add_test(tc, test_colon_and_crlf);
+        tcase_add_test(tc, test_bom);
+        tcase_add_loop_test(tc, test_header_tail_ok, 0, ELEMENTSOF(header_tails));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("warnings");

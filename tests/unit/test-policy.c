@@ -80,7 +80,8 @@ static const struct {
         { 0, 0, 0 },   { 0, 1, 1 },   { 0, 2, 2 },     { 1, 0, 1 },      { 1, 1, 1 },
         { 1, 2, 2 },   { 2, 0, 2 },   { 2, 1, 2 },     { 2, 2, 2 },      { -1, 0, 0 },
         { -1, 1, 1 },  { -1, 2, 2 },  { 0, -1, 0 },    { 1, -1, 1 },     { 2, -22, 2 },
-        { -1, -1, 0 }, { -22, -2, 0 }, { INT_MIN, -1, 0 }, { -5, INT_MIN, 0 },
+        /* Values another writer left: the kernel takes the max of the ints as they are. */
+        { -1, -1, -1 }, { -22, -2, -2 }, { INT_MIN, -1, -1 }, { -5, INT_MIN, -5 }, { 1, 3, 3 }, { 100, 1, 100 },
 };
 
 START_TEST(test_effective) {
@@ -110,7 +111,7 @@ static const struct {
         { RP_FILTER_LOOSE, 0, 2, IF_STATE_OK },
         { RP_FILTER_LOOSE, 1, 2, IF_STATE_OK },
         { RP_FILTER_LOOSE, 2, 2, IF_STATE_OK },
-        { RP_FILTER_OFF, -1, 0, IF_STATE_OK },       /* all unknown: counts as 0 */
+        { RP_FILTER_OFF, -1, 0, IF_STATE_OK },       /* all -1: max(-1, 0) is 0 */
         { RP_FILTER_STRICT, -1, 1, IF_STATE_OK },
         /* drift: current differs from wanted */
         { RP_FILTER_STRICT, 0, 2, IF_STATE_DRIFT },
@@ -119,7 +120,11 @@ static const struct {
         { RP_FILTER_LOOSE, 1, 1, IF_STATE_DRIFT },
         { RP_FILTER_STRICT, 2, 2, IF_STATE_DRIFT },  /* effective is the same, the value is not */
         { RP_FILTER_OFF, 2, 1, IF_STATE_DRIFT },     /* drift wins over ineffective */
-        { RP_FILTER_STRICT, 0, -5, IF_STATE_DRIFT }, /* current unknown */
+        { RP_FILTER_STRICT, 0, -5, IF_STATE_DRIFT }, /* any other int is drift */
+        { RP_FILTER_STRICT, 0, -1, IF_STATE_DRIFT },
+        { RP_FILTER_STRICT, 0, 3, IF_STATE_DRIFT },
+        { RP_FILTER_LOOSE, 0, 100, IF_STATE_DRIFT },
+        { RP_FILTER_OFF, 0, INT_MIN, IF_STATE_DRIFT },
         /* ineffective: current == wanted, but all is higher */
         { RP_FILTER_OFF, 1, 0, IF_STATE_INEFFECTIVE },
         { RP_FILTER_OFF, 2, 0, IF_STATE_INEFFECTIVE },

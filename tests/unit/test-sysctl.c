@@ -174,8 +174,20 @@ static void teardown(void) {
         remove_tree(root);
 }
 
+/* The value, or -errno: enough for the tests below, whose values are never negative. */
+static int rd(int fd, const char *name) {
+        int v = INT_MIN, r;
+
+        r = sysctl_rp_filter_read(fd, name, &v);
+        if (r < 0) {
+                ck_assert_int_eq(v, INT_MIN); /* untouched on error */
+                return r;
+        }
+        return v;
+}
+
 START_TEST(test_read) {
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, ifaces[_i].name), ifaces[_i].value);
+        ck_assert_int_eq(rd(conf_fd, ifaces[_i].name), ifaces[_i].value);
 }
 END_TEST
 
@@ -188,20 +200,20 @@ START_TEST(test_write_read_back) {
                 char want[4];
 
                 ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, name, v), 0);
-                ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name), v);
+                ck_assert_int_eq(rd(conf_fd, name), v);
                 snprintf(want, sizeof(want), "%d\n", v);
                 ck_assert_str_eq(content_of(rel), want);
         }
         /* Writing the same value again is harmless. */
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, name, 2), 0);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name), 2);
+        ck_assert_int_eq(rd(conf_fd, name), 2);
 }
 END_TEST
 
 START_TEST(test_bad_name) {
         const char *name = bad_names[_i].name;
 
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name), -EINVAL);
+        ck_assert_int_eq(rd(conf_fd, name), -EINVAL);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, name, 1), -EINVAL);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, name, 0), -EINVAL);
         if (bad_names[_i].trap_file)
@@ -214,26 +226,26 @@ START_TEST(test_missing) {
         struct stat st;
 
         /* No such interface. */
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "eth9"), -ENOENT);
+        ck_assert_int_eq(rd(conf_fd, "eth9"), -ENOENT);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "eth9", 1), -ENOENT);
         PATHF(path, "%s/net/ipv4/conf/eth9", root);
         ck_assert_int_eq(stat(path, &st), -1); /* and nothing was created */
 
         /* An interface directory without rp_filter. */
         make_iface("noipv4", NULL);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "noipv4"), -ENOENT);
+        ck_assert_int_eq(rd(conf_fd, "noipv4"), -ENOENT);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "noipv4", 1), -ENOENT);
         PATHF(path, "%s/net/ipv4/conf/noipv4/rp_filter", root);
         ck_assert_int_eq(stat(path, &st), -1);
 
         /* An interface that vanishes between two accesses. */
         make_iface("veth0", "1\n");
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "veth0"), 1);
+        ck_assert_int_eq(rd(conf_fd, "veth0"), 1);
         PATHF(path, "%s/net/ipv4/conf/veth0/rp_filter", root);
         ck_assert_int_eq(unlink(path), 0);
         PATHF(path, "%s/net/ipv4/conf/veth0", root);
         ck_assert_int_eq(rmdir(path), 0);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "veth0"), -ENOENT);
+        ck_assert_int_eq(rd(conf_fd, "veth0"), -ENOENT);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "veth0", 1), -ENOENT);
 }
 END_TEST
@@ -246,12 +258,15 @@ static const char *const junk[] = {
         "1x\n",
         "1 \n",
         " 1\n",
-        "-1\n",
+        "--1\n",
+        "- 1\n",
+        "-\n",
         "+1\n",
         "1.0\n",
         "0x1\n",
         "99999999999999999999\n",
         "2147483648\n",
+        "-2147483649\n",
         "strict\n",
 };
 
@@ -260,7 +275,7 @@ START_TEST(test_junk) {
 
         PATHF(name, "junk%d", _i);
         make_iface(name, junk[_i]);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name), -EBADMSG);
+        ck_assert_int_eq(rd(conf_fd, name), -EBADMSG);
 }
 END_TEST
 
@@ -269,14 +284,19 @@ static const struct {
         int value;
 } numbers[] = {
         { "0\n", 0 }, { "1\n", 1 }, { "2\n", 2 }, { "0", 0 }, { "1", 1 }, { "2", 2 },
+        /* Another writer may leave any int: all of them must be seen as they are. */
+        { "-1\n", -1 }, { "3\n", 3 }, { "100\n", 100 }, { "-100\n", -100 },
+        { "2147483647\n", INT_MAX }, { "-2147483648\n", INT_MIN }, { "-0\n", 0 },
 };
 
 START_TEST(test_numbers) {
         char name[16];
+        int v = 7;
 
         PATHF(name, "num%d", _i);
         make_iface(name, numbers[_i].content);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name), numbers[_i].value);
+        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, name, &v), 0);
+        ck_assert_int_eq(v, numbers[_i].value);
 }
 END_TEST
 
@@ -285,7 +305,7 @@ static const int bad_values[] = { 3, -1, 4, 10, 48, INT_MAX, INT_MIN };
 START_TEST(test_bad_value) {
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "eth0", bad_values[_i]), -EINVAL);
         ck_assert_str_eq(content_of("net/ipv4/conf/eth0/rp_filter"), "2\n"); /* untouched */
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "eth0"), 2);
+        ck_assert_int_eq(rd(conf_fd, "eth0"), 2);
         /* The value is checked even when the interface does not exist. */
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "eth9", bad_values[_i]), -EINVAL);
 }
@@ -300,7 +320,7 @@ START_TEST(test_symlink) {
         PATHF(path, "%s/net/ipv4/conf/link0/rp_filter", root);
         PATHF(target, "%s/outside", root);
         ck_assert_int_eq(symlink(target, path), 0);
-        ck_assert_int_eq(sysctl_rp_filter_read(conf_fd, "link0"), -ELOOP);
+        ck_assert_int_eq(rd(conf_fd, "link0"), -ELOOP);
         ck_assert_int_eq(sysctl_rp_filter_write(conf_fd, "link0", 2), -ELOOP);
         ck_assert_str_eq(content_of("outside"), "1\n");
 }
@@ -326,10 +346,10 @@ START_TEST(test_conf_open) {
         fd = sysctl_conf_open(root);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-        ck_assert_int_eq(sysctl_rp_filter_read(fd, "vxlan.calico"), 1);
+        ck_assert_int_eq(rd(fd, "vxlan.calico"), 1);
         close(fd);
 
-        ck_assert_int_eq(sysctl_rp_filter_read(-1, "eth0"), -EBADF);
+        ck_assert_int_eq(rd(-1, "eth0"), -EBADF);
 }
 END_TEST
 
