@@ -209,11 +209,13 @@ static int parse_args(int argc, char *argv[], Args *args) {
 static void print_config(const Config *c, FILE *out) {
         fprintf(out, "%s: configuration OK\n\n", c->path);
         fprintf(out, "[daemon]\nmode = %s\nlog_level = %s\nflap_limit = %u\nflap_window = %llu\n"
-                     "flap_backoff = %llu\nresync_interval = %llu\n\n",
+                     "flap_backoff = %llu\nresync_interval = %llu\nmetrics_file = %s\nwatch_config = %s\n"
+                     "attribute_writers = %s\n\n",
                 mode_to_string(c->mode), log_level_to_string(c->log_level), c->flap_limit,
                 (unsigned long long) (c->flap_window_usec / USEC_PER_SEC),
                 (unsigned long long) (c->flap_backoff_usec / USEC_PER_SEC),
-                (unsigned long long) (c->resync_interval_usec / USEC_PER_SEC));
+                (unsigned long long) (c->resync_interval_usec / USEC_PER_SEC), c->metrics_file ?: "",
+                c->watch_config ? "yes" : "no", c->attribute_writers ? "yes" : "no");
         fprintf(out, "[global]\n");
         fprintf(out, "all = %s\n", c->all == RP_FILTER_UNSET ? "(left alone)" : rp_filter_to_string(c->all));
         fprintf(out, "default = %s\n\n", c->def == RP_FILTER_UNSET ? "(left alone)" : rp_filter_to_string(c->def));

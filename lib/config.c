@@ -34,6 +34,9 @@ typedef enum Key {
         KEY_FLAP_WINDOW,
         KEY_FLAP_BACKOFF,
         KEY_RESYNC_INTERVAL,
+        KEY_METRICS_FILE,
+        KEY_WATCH_CONFIG,
+        KEY_ATTRIBUTE_WRITERS,
         KEY_ALL,
         KEY_DEFAULT,
         _KEY_MAX,
@@ -50,6 +53,9 @@ static const struct {
         [KEY_FLAP_WINDOW]     = { "flap_window",     SECTION_DAEMON },
         [KEY_FLAP_BACKOFF]    = { "flap_backoff",    SECTION_DAEMON },
         [KEY_RESYNC_INTERVAL] = { "resync_interval", SECTION_DAEMON },
+        [KEY_METRICS_FILE]    = { "metrics_file",    SECTION_DAEMON },
+        [KEY_WATCH_CONFIG]    = { "watch_config",    SECTION_DAEMON },
+        [KEY_ATTRIBUTE_WRITERS] = { "attribute_writers", SECTION_DAEMON },
         [KEY_ALL]             = { "all",             SECTION_GLOBAL },
         [KEY_DEFAULT]         = { "default",         SECTION_GLOBAL },
 };
@@ -180,6 +186,19 @@ static int parse_seconds(const char *s, unsigned min, unsigned max, unsigned *re
         return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0, any case: 1, 0, or -EINVAL. */
+static int parse_boolean(const char *s) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
 static void parse_daemon_key(Parser *p, Key key, const char *name, const char *value) {
         static const struct {
                 unsigned min, max;
@@ -227,6 +246,29 @@ static void parse_daemon_key(Parser *p, Key key, const char *name, const char *v
                         c->flap_backoff_usec = n * USEC_PER_SEC;
                 else
                         c->resync_interval_usec = n * USEC_PER_SEC;
+                return;
+        case KEY_METRICS_FILE:
+                /* Empty: no metrics. Otherwise an absolute path, whose directory must
+                 * exist when the daemon writes (it never creates directories). */
+                if (*value && value[0] != '/')
+                        return parser_error(p, p->line, "invalid metrics_file '%s': expected an absolute path, or nothing",
+                                            value);
+                if (strlen(value) >= 4096)
+                        return parser_error(p, p->line, "invalid metrics_file: expected a path shorter than 4096 bytes");
+                free(c->metrics_file);
+                c->metrics_file = *value ? strdup(value) : NULL;
+                if (*value && !c->metrics_file)
+                        p->oom = true;
+                return;
+        case KEY_WATCH_CONFIG:
+        case KEY_ATTRIBUTE_WRITERS:
+                r = parse_boolean(value);
+                if (r < 0)
+                        return parser_error(p, p->line, "invalid %s '%s': expected yes or no", name, value);
+                if (key == KEY_WATCH_CONFIG)
+                        c->watch_config = r;
+                else
+                        c->attribute_writers = r;
                 return;
         default:
                 return;
@@ -308,7 +350,8 @@ static int parser_handle(void *user, const char *section, const char *name, cons
                         parser_error(p, p->line, "unknown key '%s' in [%s]: expected %s", name,
                                      p->section == SECTION_DAEMON ? "daemon" : "global",
                                      p->section == SECTION_DAEMON
-                                             ? "mode, log_level, flap_limit, flap_window, flap_backoff or resync_interval"
+                                             ? "mode, log_level, flap_limit, flap_window, flap_backoff, resync_interval, "
+                                               "metrics_file, watch_config or attribute_writers"
                                              : "all or default");
                         break;
                 }
@@ -517,6 +560,7 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_rules; i++)
                 free(c->rules[i].pattern);
         free(c->rules);
+        free(c->metrics_file);
         free(c->path);
         free(c);
         return NULL;

@@ -42,6 +42,9 @@ typedef struct Config {
         uint64_t flap_window_usec;
         uint64_t flap_backoff_usec;
         uint64_t resync_interval_usec; /* 0: purely event-driven */
+        char *metrics_file;         /* Prometheus textfile; NULL: none */
+        bool watch_config;          /* reload when the configuration files change */
+        bool attribute_writers;     /* name the other writer (cgroup/sysctl BPF, opt-in) */
         RpFilter all;               /* RP_FILTER_UNSET when absent */
         RpFilter def;               /* net.ipv4.conf.default; RP_FILTER_UNSET when absent */
         Rule *rules;                /* in file order: the first match wins */

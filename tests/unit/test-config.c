@@ -193,7 +193,41 @@ static const struct {
           { "duplicate key 'flap_limit'", "line 2" } },
         { "[daemon]\nresync_interval = 0\nresync_interval = 0\n", 3, { "duplicate key 'resync_interval'" } },
         { "[global]\nall = 1\ndefault = 1\nall = 1\n", 4, { "duplicate key 'all'", "line 2" } },
+
+        /* metrics_file, watch_config, attribute_writers */
+        { "[daemon]\nmetrics_file = metrics.prom\n", 2, { "invalid metrics_file 'metrics.prom'", "absolute path" } },
+        { "[daemon]\nmetrics_file = /a\nmetrics_file = /b\n", 3, { "duplicate key 'metrics_file'" } },
+        { "[daemon]\nwatch_config = maybe\n", 2, { "invalid watch_config 'maybe'", "yes or no" } },
+        { "[daemon]\nwatch_config =\n", 2, { "invalid watch_config ''" } },
+        { "[daemon]\nattribute_writers = 2\n", 2, { "invalid attribute_writers '2'", "yes or no" } },
 };
+
+static const struct {
+        const char *text;
+        const char *metrics_file;
+        bool watch_config, attribute_writers;
+} daemon_options[] = {
+        { "[daemon]\n", NULL, false, false },
+        { "[daemon]\nmetrics_file =\n", NULL, false, false },
+        { "[daemon]\nmetrics_file = /run/rpfguard/metrics.prom\n", "/run/rpfguard/metrics.prom", false, false },
+        { "[daemon]\nwatch_config = yes\n", NULL, true, false },
+        { "[daemon]\nwatch_config = On\nattribute_writers = TRUE\n", NULL, true, true },
+        { "[daemon]\nwatch_config = 0\nattribute_writers = no\n", NULL, false, false },
+        { "[daemon]\nattribute_writers = 1\nwatch_config = off\n", NULL, false, true },
+};
+
+START_TEST(test_daemon_options) {
+        Config *c = load_clean(daemon_options[_i].text);
+
+        if (daemon_options[_i].metrics_file)
+                ck_assert_str_eq(c->metrics_file, daemon_options[_i].metrics_file);
+        else
+                ck_assert_ptr_null(c->metrics_file);
+        ck_assert_int_eq(c->watch_config, daemon_options[_i].watch_config);
+        ck_assert_int_eq(c->attribute_writers, daemon_options[_i].attribute_writers);
+        config_free(c);
+}
+END_TEST
 
 START_TEST(test_error) {
         check_one_error(error_cases[_i].text, error_cases[_i].line, error_cases[_i].expect[0],
@@ -971,6 +1005,7 @@ static Suite *config_suite(void) {
         tc = tcase_create("values");
         tcase_add_loop_test(tc, test_defaults, 0, ELEMENTSOF(default_texts));
         tcase_add_loop_test(tc, test_duration_ok, 0, ELEMENTSOF(good_durations));
+        tcase_add_loop_test(tc, test_daemon_options, 0, ELEMENTSOF(daemon_options));
         tcase_add_loop_test(tc, test_value_words, 0, ELEMENTSOF(value_words));
         tcase_add_loop_test(tc, test_rp_filter_strings, 0, ELEMENTSOF(rp_filter_strings));
         tcase_add_loop_test(tc, test_log_level, 0, ELEMENTSOF(log_levels));
