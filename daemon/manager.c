@@ -16,6 +16,7 @@
 #include "netlink.h"
 #include "reconciler.h"
 #include "sysctl.h"
+#include "watch.h"
 
 /* A start-up dump of thousands of links takes milliseconds; this only catches a
  * kernel that never answers. */
@@ -39,6 +40,7 @@ struct Manager {
         bool status_dirty;
 
         char *reload_rejected;           /* "FILE:LINE" of the last rejected reload */
+        ConfigWatch *watch;              /* watch_config = yes: reload when the files change */
 };
 
 static usec_t now_usec(void) {
@@ -210,14 +212,17 @@ static char *rejection_origin(const char *path, const ConfigReport *report) {
         return strdup(path);
 }
 
-static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        Manager *m = userdata;
+static void manager_update_watch(Manager *m);
+
+/* SIGHUP, or the files changed (watch_config): parse everything first, swap it in
+ * only when it parsed. WHY: for the log. */
+static void manager_reload(Manager *m, const char *why) {
         ConfigReport report;
         Config *c = NULL;
         LogFields f = LOG_FIELDS_INIT;
         int r;
 
-        (void) s, (void) si;
+        log_debug("Reloading: %s", why);
         (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading %s\nMONOTONIC_USEC=%llu", m->options.config_path,
                           (unsigned long long) now_usec());
 
@@ -232,7 +237,7 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
                 config_report_done(&report);
                 manager_hook_changed(m);
                 (void) sd_notify(false, "READY=1");
-                return 0;
+                return;
         }
         config_report_done(&report);
         m->reload_rejected = mfree(m->reload_rejected);
@@ -243,10 +248,44 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
         reconciler_reload(m->reconciler, c);
         (void) manager_arm_resync_timer(m);
         manager_arm_deadline(m);
+        manager_update_watch(m);
 
         manager_hook_changed(m);
         (void) sd_notify(false, "READY=1");
+}
+
+static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) s, (void) si;
+        manager_reload(userdata, "SIGHUP");
         return 0;
+}
+
+static void manager_on_config_changed(void *userdata) {
+        manager_reload(userdata, "the configuration files changed");
+}
+
+/* Start or stop watching the files as watch_config says. The files: the main one and
+ * the drop-in directory beside it (FILE.d). */
+static void manager_update_watch(Manager *m) {
+        _cleanup_(freep) char *dropins = NULL;
+        int r;
+
+        if (!reconciler_config(m->reconciler)->watch_config) {
+                m->watch = config_watch_free(m->watch);
+                return;
+        }
+        if (m->watch)
+                return;
+        if (asprintf(&dropins, "%s.d", m->options.config_path) < 0) {
+                log_warning_errno(ENOMEM, "Cannot watch the configuration files, ignoring: %m");
+                return;
+        }
+        r = config_watch_new(m->event, (const char *const[]) { m->options.config_path, NULL },
+                             (const char *const[]) { dropins, NULL }, manager_on_config_changed, m, &m->watch);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch the configuration files, changes need a SIGHUP: %m");
+        else
+                log_debug("Watching %s and %s for changes", m->options.config_path, dropins);
 }
 
 static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -294,6 +333,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->status_source);
+        config_watch_free(m->watch);
         sd_event_unref(m->event);
         reconciler_free(m->reconciler);
         config_free(m->config);
@@ -426,6 +466,7 @@ int manager_run(Manager *m) {
         if (r < 0)
                 return r;
         manager_arm_deadline(m);
+        manager_update_watch(m);
 
         manager_hook_changed(m);
         manager_notify_status(m);
