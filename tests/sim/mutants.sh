@@ -1,6 +1,6 @@
 #!/bin/bash
 # Mutation check of the simulation: each mutant puts back one defect that the
-# simulation exists to find (issue 9, defects 1-3), in a copy of the tree; the
+# simulation exists to find (issue 9: defects 1-3, and the retry of defect 4), in a copy of the tree; the
 # simulation must fail on it. A simulation that passes a mutant has lost its teeth.
 #   tests/sim/mutants.sh [SEEDS]      (default 3000 seeds per mutant)
 set -euo pipefail
@@ -15,6 +15,7 @@ mutants=(
         "1-no-drain-after-overflow|daemon/reconciler.c|k = netlink_drain(r->netlink);|k = 0;"
         "2-dump-entry-name-trusted|daemon/reconciler.c|k = netlink_get_ifname(r->netlink, ifindex, current);|if (dump \&\& name) { (void) snprintf(current, sizeof(current), \"%s\", name); k = 0; } else k = netlink_get_ifname(r->netlink, ifindex, current);"
         "3-bridge-messages-taken-as-links|daemon/netlink.c|if (ifi->ifi_family != AF_UNSPEC)|if (false)"
+        "4-failed-write-not-retried|daemon/reconciler.c|iface_hold(i, &r->holds, IFACE_HOLD_RETRY, until);|(void) until;"
 )
 
 rc=0

@@ -76,6 +76,7 @@ typedef struct KIface {
         int value;
         bool written;         /* rp_filter's "explicitly written" bit */
         bool bridged;
+        bool readonly;        /* writes fail with EROFS (a read-only bind mount over it) */
         ino_t ino;            /* of its rp_filter file: identifies the daemon's writes */
 } KIface;
 
@@ -543,10 +544,15 @@ static void kernel_act(void) {
                                 k_gain_ipv4(&M.ifaces[j]);
                                 break;
                         }
-        } else if (what < 96) {
+        } else if (what < 95) {
                 if ((k = random_iface(true))) {
                         trace("address on %s", k->name);
                         notify_addr(k);
+                }
+        } else if (what < 97) {
+                if ((k = random_iface(true))) {
+                        k->readonly = !k->readonly;
+                        trace("%s: rp_filter %s", k->name, k->readonly ? "made read-only" : "writable again");
                 }
         } else if ((k = random_iface(false))) {
                 trace("%s: flags change", k->name);
@@ -706,34 +712,47 @@ static void daemon_wrote(KIface *k, const char *how, int value) {
         value_written(k, value, ifindex);
 }
 
+static KIface *by_ino(ino_t ino) {
+        if (ino == M.all.ino)
+                return &M.all;
+        if (ino == M.def.ino)
+                return &M.def;
+        for (unsigned j = 0; j < MAX_IFACES; j++)
+                if (M.ifaces[j].exists && M.ifaces[j].ipv4 && M.ifaces[j].ino == ino)
+                        return &M.ifaces[j];
+        return NULL;
+}
+
 int __wrap_sysctl_rp_filter_write_fd(int fd, int value) {
         struct stat st;
-        KIface *k = NULL;
+        KIface *k;
         int r;
 
+        if (fstat(fd, &st) < 0)
+                die("fstat");
+        k = by_ino(st.st_ino);
+        if (k && k->readonly) {
+                trace("daemon's write to %s fails: EROFS", k->name);
+                return -EROFS;
+        }
         r = __real_sysctl_rp_filter_write_fd(fd, value);
         if (r < 0)
                 return r;
-        if (fstat(fd, &st) < 0)
-                die("fstat");
-        if (st.st_ino == M.all.ino)
-                k = &M.all;
-        else if (st.st_ino == M.def.ino)
-                k = &M.def;
-        for (unsigned j = 0; j < MAX_IFACES && !k; j++)
-                if (M.ifaces[j].exists && M.ifaces[j].ipv4 && M.ifaces[j].ino == st.st_ino)
-                        k = &M.ifaces[j];
         daemon_wrote(k, "through an fd", value);
         return r;
 }
 
 int __wrap_sysctl_rp_filter_write(int conf_fd, const char *name, int value) {
-        int r = __real_sysctl_rp_filter_write(conf_fd, name, value);
-        KIface *k;
+        KIface *k = strcmp(name, "all") == 0 ? &M.all : strcmp(name, "default") == 0 ? &M.def : by_name(name);
+        int r;
 
+        if (k && k->readonly) {
+                trace("daemon's write to %s fails: EROFS", k->name);
+                return -EROFS;
+        }
+        r = __real_sysctl_rp_filter_write(conf_fd, name, value);
         if (r < 0)
                 return r;
-        k = strcmp(name, "all") == 0 ? &M.all : strcmp(name, "default") == 0 ? &M.def : by_name(name);
         daemon_wrote(k, "by name", value);
         return r;
 }
@@ -776,9 +795,14 @@ static void h_event(void *userdata, const ReconcilerEvent *ev) {
                         w->backoff_epoch = w->epoch + M.reload_epoch;
                 }
                 break;
-        case RECONCILER_WRITE_FAILED:
-                violation("%s: a write failed: %s", i->name, strerror(-ev->error));
+        case RECONCILER_WRITE_FAILED: {
+                KIface *k = i->ifindex > 0 ? by_ifindex(i->ifindex) : NULL;
+                if (i->ifindex > 0 && (!k || !k->readonly || ev->error != -EROFS))
+                        violation("%s: a write failed (%s), but it is writable", i->name, strerror(-ev->error));
+                else
+                        trace("(daemon: write to %s failed, retry at %llu)", i->name, (unsigned long long) ev->until);
                 break;
+        }
         case RECONCILER_RESYNC:
                 trace("(daemon resyncs: %s)", resync_reason_to_string(ev->reason));
                 break;
@@ -876,6 +900,15 @@ static void check_quiescent(void) {
                         continue;
                 if (i && i->hold == IFACE_HOLD_BACKOFF)
                         continue; /* left alone on purpose, until the back-off ends */
+                if (k->readonly) {
+                        /* Cannot be written: the daemon must be retrying it. */
+                        if (k->value != (int) r->value && (!i || i->hold != IFACE_HOLD_RETRY))
+                                violation("%s (ifindex %d) is read-only and wrong, but no retry is pending", k->name,
+                                          k->ifindex);
+                        continue;
+                }
+                if (i && i->hold == IFACE_HOLD_RETRY)
+                        continue; /* writable again: its retry is due at hold_until */
                 if (k->value != (int) r->value)
                         violation("%s (ifindex %d) is %d, rule %s wants %d, at a quiescent point", k->name, k->ifindex,
                                   k->value, r->pattern, (int) r->value);
@@ -1015,7 +1048,10 @@ static bool run_seed(uint64_t seed) {
                 settle();
                 if (!M.failed)
                         check_quiescent();
-                /* Every back-off ends: then everything is right. */
+                /* Everything writable again, every back-off and retry over: then
+                 * everything is right. */
+                for (unsigned j = 0; j < MAX_IFACES; j++)
+                        M.ifaces[j].readonly = false;
                 for (unsigned k = 0; k < 40 && !M.failed && reconciler_next_deadline(M.reconciler) != USEC_INFINITY; k++) {
                         advance(reconciler_next_deadline(M.reconciler) - M.now + 1);
                         settle();
@@ -1023,8 +1059,9 @@ static bool run_seed(uint64_t seed) {
                 if (!M.failed) {
                         ReconcilerStats s;
                         reconciler_get_stats(M.reconciler, &s);
-                        if (s.n_backoff > 0)
-                                violation("still %u back-offs after they all ended", s.n_backoff);
+                        if (s.n_backoff > 0 || s.n_write_errors > 0)
+                                violation("still %u back-offs and %u retries after they all ended", s.n_backoff,
+                                          s.n_write_errors);
                         check_quiescent();
                 }
         }
