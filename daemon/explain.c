@@ -20,10 +20,6 @@
 #include "sysctld.h"
 #include "util.h"
 
-static void sysctld_freep(Sysctld **s) {
-        sysctld_free(*s);
-}
-
 static void fmt_value(char *buf, size_t size, int v) {
         if (v < 0)
                 (void) snprintf(buf, size, "-");
@@ -51,8 +47,11 @@ static void print_global(const Config *c, const Sysctld *s, int conf_fd, const c
         fprintf(out, "%s\n", name);
         if (wanted == RP_FILTER_UNSET)
                 fprintf(out, "  rule       none ([global] leaves %s alone)\n", name);
-        else
-                fprintf(out, "  rule       [global] %s = %d (%s)\n", name, (int) wanted, c->path);
+        else {
+                ConfigOrigin o = c->origin[strcmp(name, SYSCTL_CONF_ALL) == 0 ? CONFIG_KEY_ALL : CONFIG_KEY_DEFAULT];
+
+                fprintf(out, "  rule       [global] %s = %d (%s:%u)\n", name, (int) wanted, o.file ?: c->path, o.line);
+        }
         if (wanted == RP_FILTER_UNSET)
                 fprintf(out, "  wanted     -\n");
         else
@@ -95,7 +94,7 @@ static void print_iface(const Config *c, const Sysctld *s, int conf_fd, int all,
                 fprintf(out, "  rule       none (unmanaged: rpfguard leaves it alone)\n");
         else
                 fprintf(out, "  rule       %s = %s (%s:%u)\n", rule->pattern, rp_filter_to_string(rule->value),
-                        c->path, rule->line);
+                        rule->file, rule->line);
         if (wanted < 0)
                 fprintf(out, "  wanted     -\n");
         else
@@ -117,9 +116,8 @@ static void print_iface(const Config *c, const Sysctld *s, int conf_fd, int all,
 
 int explain_report(const Config *c, const char *root, const char *sysctl_root, char *const *names, size_t n_names,
                    FILE *out) {
-        _cleanup_(sysctld_freep) Sysctld *s = NULL;
-        _cleanup_(closep) int conf_fd = -1;
-        int all = -1, r;
+        Sysctld *s = NULL;
+        int conf_fd, all = -1, r;
 
         r = sysctld_load(root ?: EXPLAIN_ROOT_DEFAULT, &s);
         if (r < 0)
@@ -138,6 +136,9 @@ int explain_report(const Config *c, const char *root, const char *sysctl_root, c
         print_global(c, s, conf_fd, SYSCTL_CONF_DEFAULT, c->def, out);
         for (size_t i = 0; i < n_names; i++)
                 print_iface(c, s, conf_fd, all, names[i], out);
+        if (conf_fd >= 0)
+                (void) close(conf_fd);
+        sysctld_free(s);
         return fflush(out) == 0 ? 0 : -errno;
 }
 
@@ -250,12 +251,78 @@ typedef struct Conflict {
         int value;
 } Conflict;
 
-int explain_warn_conflicts(const Config *c, const char *root) {
-        _cleanup_(sysctld_freep) Sysctld *s = NULL;
-        _cleanup_(freep) Conflict *found = NULL;
-        _cleanup_(names_done) Names names = {};
-        const char *fix = c->mode == MODE_AUDIT ? "will report" : "will correct";
+/* The udev half of explain_warn_conflicts(): probe NAMES, warn once per line. */
+static int warn_udev_lines(const Config *c, const Sysctld *s, const Names *names, const char *fix) {
+        Conflict *found;
         size_t n_found = 0;
+        int n_warnings = 0;
+
+        found = calloc(names->n + 1, sizeof(Conflict));
+        if (!found)
+                return -ENOMEM;
+        for (size_t i = 0; i < names->n; i++) {
+                const Rule *rule = policy_lookup(c, names->v[i]);
+                const SysctldLine *l;
+                bool seen = false;
+                int v, r;
+
+                if (!rule || rule->value == RP_FILTER_IGNORE)
+                        continue;
+                r = sysctld_udev_rp_filter(s, names->v[i], &l, &v);
+                if (r < 0) {
+                        free(found);
+                        return r;
+                }
+                if (r == 0 || v == (int) rule->value)
+                        continue;
+                for (size_t k = 0; k < n_found; k++)
+                        if (found[k].line == l) {
+                                /* One warning per line; a glob line names a glob rule if
+                                 * one conflicts with it, as that is the fight it starts. */
+                                if (l->glob && found[k].rule->literal && !rule->literal)
+                                        found[k].rule = rule;
+                                seen = true;
+                        }
+                if (!seen)
+                        found[n_found++] = (Conflict) { .line = l, .rule = rule, .value = v };
+        }
+
+        /* In the order systemd-sysctl reads the lines. */
+        for (size_t i = 0; i < s->n_lines; i++)
+                for (size_t k = 0; k < n_found; k++) {
+                        const SysctldLine *l = found[k].line;
+                        const Rule *rule = found[k].rule;
+                        char *name;
+
+                        if (l != &s->lines[i])
+                                continue;
+                        name = key_ifname(l->key);
+                        if (l->glob && name && strcmp(name, "*") == 0)
+                                log_warning("%s:%u: %s = %s is applied by udev to every new interface; "
+                                            "rule %s = %d (%s:%u) %s each one",
+                                            l->file, l->line, l->key_written, l->value, rule->pattern,
+                                            (int) rule->value, rule->file, rule->line, fix);
+                        else if (l->glob)
+                                log_warning("%s:%u: %s = %s is applied by udev to every new interface that "
+                                            "matches %s; rule %s = %d (%s:%u) %s each one",
+                                            l->file, l->line, l->key_written, l->value, name ?: l->key,
+                                            rule->pattern, (int) rule->value, rule->file, rule->line, fix);
+                        else
+                                log_warning("%s:%u: %s = %s is applied by udev to %s when it appears; "
+                                            "rule %s = %d (%s:%u) %s it",
+                                            l->file, l->line, l->key_written, l->value, name ?: "it",
+                                            rule->pattern, (int) rule->value, rule->file, rule->line, fix);
+                        free(name);
+                        n_warnings++;
+                }
+        free(found);
+        return n_warnings;
+}
+
+int explain_warn_conflicts(const Config *c, const char *root) {
+        const char *fix = c->mode == MODE_AUDIT ? "will report" : "will correct";
+        Names names = {};
+        Sysctld *s = NULL;
         int r, n_warnings = 0;
 
         r = sysctld_load(root ?: EXPLAIN_ROOT_DEFAULT, &s);
@@ -275,10 +342,12 @@ int explain_warn_conflicts(const Config *c, const char *root) {
                 if (wanted == RP_FILTER_UNSET || sysctld_boot_rp_filter(s, name, &l, &v) <= 0 || v == (int) wanted)
                         continue;
                 log_warning("%s:%u: %s = %s is applied by systemd-sysctl at boot; [global] %s = %d (%s) %s it",
-                            l->file, l->line, l->key_written, l->value, name, (int) wanted, c->path, fix);
+                            l->file, l->line, l->key_written, l->value, name, (int) wanted,
+                            c->origin[k == 0 ? CONFIG_KEY_ALL : CONFIG_KEY_DEFAULT].file, fix);
                 n_warnings++;
         }
 
+        /* Example names: each rule's, and each sysctl.d key's interface component. */
         for (size_t i = 0; i < c->n_rules && r >= 0; i++)
                 r = names_add_pattern(&names, c->rules[i].pattern);
         for (size_t i = 0; i < s->n_lines && r >= 0; i++) {
@@ -288,67 +357,11 @@ int explain_warn_conflicts(const Config *c, const char *root) {
                         r = names_add_pattern(&names, name);
                 free(name);
         }
-        if (r < 0)
-                return r;
-
-        found = calloc(names.n + 1, sizeof(Conflict));
-        if (!found)
-                return -ENOMEM;
-        for (size_t i = 0; i < names.n; i++) {
-                const Rule *rule = policy_lookup(c, names.v[i]);
-                const SysctldLine *l;
-                bool seen = false;
-                int v;
-
-                if (!rule || rule->value == RP_FILTER_IGNORE)
-                        continue;
-                r = sysctld_udev_rp_filter(s, names.v[i], &l, &v);
-                if (r < 0)
-                        return r;
-                if (r == 0 || v == (int) rule->value)
-                        continue;
-                for (size_t k = 0; k < n_found; k++)
-                        if (found[k].line == l) {
-                                /* One warning per line; a glob line names a glob rule if
-                                 * one conflicts with it, as that is the fight it starts. */
-                                if (l->glob && found[k].rule->literal && !rule->literal)
-                                        found[k].rule = rule;
-                                seen = true;
-                        }
-                if (!seen)
-                        found[n_found++] = (Conflict) { .line = l, .rule = rule, .value = v };
-        }
-
-        /* In the order systemd-sysctl reads the lines. */
-        for (size_t i = 0; i < s->n_lines; i++)
-                for (size_t k = 0; k < n_found; k++) {
-                        const SysctldLine *l = found[k].line;
-                        char *name;
-
-                        if (l != &s->lines[i])
-                                continue;
-                        name = key_ifname(l->key);
-                        if (l->glob && name && strcmp(name, "*") == 0)
-                                log_warning("%s:%u: %s = %s is applied by udev to every new interface; "
-                                            "rule %s = %d (%s:%u) %s each one",
-                                            l->file, l->line, l->key_written, l->value, found[k].rule->pattern,
-                                            (int) found[k].rule->value, c->path, found[k].rule->line, fix);
-                        else if (l->glob)
-                                log_warning("%s:%u: %s = %s is applied by udev to every new interface that "
-                                            "matches %s; rule %s = %d (%s:%u) %s each one",
-                                            l->file, l->line, l->key_written, l->value, name ?: l->key,
-                                            found[k].rule->pattern, (int) found[k].rule->value, c->path,
-                                            found[k].rule->line, fix);
-                        else
-                                log_warning("%s:%u: %s = %s is applied by udev to %s when it appears; "
-                                            "rule %s = %d (%s:%u) %s it",
-                                            l->file, l->line, l->key_written, l->value, name ?: "it",
-                                            found[k].rule->pattern, (int) found[k].rule->value, c->path,
-                                            found[k].rule->line, fix);
-                        free(name);
-                        n_warnings++;
-                }
-        return n_warnings;
+        if (r >= 0)
+                r = warn_udev_lines(c, s, &names, fix);
+        names_done(&names);
+        sysctld_free(s);
+        return r < 0 ? r : n_warnings + r;
 }
 
 /* --- export ------------------------------------------------------------------------- */
@@ -376,7 +389,7 @@ static bool glob_rules_match(const Config *c, const char *name) {
 }
 
 int explain_export_text(const Config *c, char **ret) {
-        _cleanup_(freep) char *buf = NULL;
+        char *buf = NULL;
         size_t size = 0;
         FILE *f;
 
@@ -448,9 +461,11 @@ int explain_export_text(const Config *c, char **ret) {
                 } else
                         fprintf(f, "net/ipv4/conf/%s/rp_filter = %d\n", r->pattern, (int) r->value);
         }
-        if (fclose(f) != 0)
+        if (fclose(f) != 0) {
+                free(buf);
                 return -ENOMEM;
-        *ret = TAKE_PTR(buf);
+        }
+        *ret = buf;
         return 0;
 }
 
@@ -484,23 +499,14 @@ static int read_all(const char *path, char **ret) {
         return 0;
 }
 
-int explain_export_sysctl_d(const Config *c, const char *path) {
-        _cleanup_(freep) char *text = NULL, *old = NULL, *dir = NULL, *tmp = NULL;
-        _cleanup_(closep) int fd = -1;
-        const char *base;
-        size_t len, done = 0;
-        char *slash;
-        int r;
-
-        r = explain_export_text(c, &text);
-        if (r < 0)
-                return r;
+/* Warnings about what the export cannot say. */
+static void warn_unexportable(const Config *c, const char *path) {
         for (size_t i = 0; i < c->n_rules; i++) {
                 const Rule *rule = &c->rules[i];
                 const char *why = pattern_unexportable(rule->pattern);
 
                 if (why)
-                        log_warning("%s:%u: rule %s left out of %s: %s", c->path, rule->line, rule->pattern, path,
+                        log_warning("%s:%u: rule %s left out of %s: %s", rule->file, rule->line, rule->pattern, path,
                                     why);
                 else if (!rule->literal && rule->value == RP_FILTER_IGNORE)
                         for (size_t k = i + 1; k < c->n_rules; k++)
@@ -508,15 +514,19 @@ int explain_export_sysctl_d(const Config *c, const char *path) {
                                         log_warning("%s:%u: rule %s = ignore cannot be said in sysctl.d: udev "
                                                     "applies later glob rules (%s, line %u) to the interfaces "
                                                     "it matches",
-                                                    c->path, rule->line, rule->pattern, c->rules[k].pattern,
+                                                    rule->file, rule->line, rule->pattern, c->rules[k].pattern,
                                                     c->rules[k].line);
                                         break;
                                 }
         }
+}
 
-        len = strlen(text);
-        if (read_all(path, &old) >= 0 && strcmp(old, text) == 0)
-                return 0;
+/* Write TEXT to PATH through a hidden temporary file in the same directory. */
+static int write_atomically(const char *path, const char *text) {
+        size_t len = strlen(text), done = 0;
+        char *dir, *tmp = NULL, *slash;
+        const char *base;
+        int fd, r = 0;
 
         dir = strdup(path);
         if (!dir)
@@ -528,34 +538,60 @@ int explain_export_sysctl_d(const Config *c, const char *path) {
         } else
                 base = dir;
         if (slash && dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
+                r = -errno;
         /* Hidden: systemd-sysctl skips names that start with a dot. */
-        if (asprintf(&tmp, "%s%s.%s.XXXXXX", slash ? (dir[0] ? dir : "") : "", slash ? "/" : "", base) < 0)
-                return -ENOMEM;
+        else if (asprintf(&tmp, "%s%s.%s.XXXXXX", slash ? dir : "", slash ? "/" : "", base) < 0) {
+                tmp = NULL;
+                r = -ENOMEM;
+        }
+        free(dir);
+        if (r < 0 || !tmp) {
+                free(tmp);
+                return r < 0 ? r : -ENOMEM;
+        }
+
         fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        while (done < len) {
+        if (fd < 0) {
+                r = -errno;
+                free(tmp);
+                return r;
+        }
+        while (done < len && r >= 0) {
                 ssize_t k = write(fd, text + done, len - done);
 
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
+                if (k >= 0)
+                        done += (size_t) k;
+                else if (errno != EINTR)
                         r = -errno;
-                        goto fail;
-                }
-                done += (size_t) k;
         }
-        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+        if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
                 r = -errno;
-                goto fail;
-        }
-        if (rename(tmp, path) < 0) {
+        if (close(fd) < 0 && r >= 0)
                 r = -errno;
-                goto fail;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        free(tmp);
+        return r;
+}
+
+int explain_export_sysctl_d(const Config *c, const char *path) {
+        char *text = NULL, *old = NULL;
+        int r;
+
+        r = explain_export_text(c, &text);
+        if (r < 0)
+                return r;
+        warn_unexportable(c, path);
+        if (read_all(path, &old) >= 0 && old && strcmp(old, text) == 0)
+                r = 0; /* unchanged: not touched */
+        else {
+                r = write_atomically(path, text);
+                if (r >= 0)
+                        r = 1;
         }
-        return 1;
-fail:
-        (void) unlink(tmp);
+        free(old);
+        free(text);
         return r;
 }

@@ -103,7 +103,7 @@ static const char *level_prefix(int level) {
 
 typedef struct Entry {
         struct iovec iov[MAX_FIELDS];
-        char buf[MAX_FIELDS][96];
+        char buf[MAX_FIELDS][288]; /* RPFGUARD_WRITER_UNIT= and a unit name of up to 255 */
         size_t n;
 } Entry;
 
@@ -219,8 +219,11 @@ static void json_field(JsonLine *j, const char *key, const char *s, int value) {
         json_raw(j, "\":", 2);
         if (s)
                 json_string(j, s);
-        else
-                json_raw(j, v, (size_t) snprintf(v, sizeof(v), "%d", value));
+        else {
+                int n = snprintf(v, sizeof(v), "%d", value);
+
+                json_raw(j, v, (size_t) n);
+        }
         if (j->full)
                 j->n = before;
 }
@@ -281,6 +284,12 @@ static void emit_json(int level, int error, LogKind kind, const LogFields *f, co
                         json_field_int(&j, "rpfguard_new", f->new_value);
                 if (f->event)
                         json_field_string(&j, "rpfguard_event", f->event);
+                if (f->writer) {
+                        json_field_int(&j, "object_pid", f->writer->pid);
+                        json_field_string(&j, "object_comm", f->writer->comm);
+                        if (f->writer->unit)
+                                json_field_string(&j, "rpfguard_writer_unit", f->writer->unit);
+                }
         }
         json_field_string(&j, "message", message); /* last: it is the longest */
         memcpy(j.buf + j.n, "}\n", 2); /* json_raw() kept these bytes free */
@@ -325,6 +334,12 @@ static void emit(int level, int error, LogKind kind, const LogFields *f, bool pr
                         entry_addf(&e, "RPFGUARD_NEW=%d", f->new_value);
                 if (f->event)
                         entry_addf(&e, "RPFGUARD_EVENT=%s", f->event);
+                if (f->writer) {
+                        entry_addf(&e, "OBJECT_PID=%d", f->writer->pid);
+                        entry_addf(&e, "OBJECT_COMM=%s", f->writer->comm);
+                        if (f->writer->unit)
+                                entry_addf(&e, "RPFGUARD_WRITER_UNIT=%s", f->writer->unit);
+                }
         }
 
         {
@@ -371,6 +386,16 @@ void log_event(int level, LogKind kind, const LogFields *f, const char *fmt, ...
         va_end(ap);
 }
 
+char *log_writer_text(const LogWriter *w, char *buf, size_t size) {
+        if (w->unit)
+                (void) snprintf(buf, size, "%s[%d] of %s", w->comm, w->pid, w->unit);
+        else if (w->cgroup)
+                (void) snprintf(buf, size, "%s[%d] in cgroup %s", w->comm, w->pid, w->cgroup);
+        else
+                (void) snprintf(buf, size, "%s[%d]", w->comm, w->pid);
+        return buf;
+}
+
 void log_config_report(const char *path, int error, const ConfigReport *report, const char *event) {
         LogFields f = LOG_FIELDS_INIT;
 
@@ -384,9 +409,14 @@ void log_config_report(const char *path, int error, const ConfigReport *report, 
                 const ConfigMessage *msg = &report->messages[k];
                 bool is_error = msg->severity == CONFIG_ERROR;
 
+                char line[16] = "";
+
+                /* Each message names its own file: the main one or a drop-in. */
+                if (msg->line > 0)
+                        (void) snprintf(line, sizeof(line), ":%u", msg->line);
                 log_event(is_error ? LOG_ERR : LOG_WARNING,
                           is_error ? LOG_KIND_CONFIG_REJECTED
                                    : msg->ineffective_rule ? LOG_KIND_INEFFECTIVE : LOG_KIND_PLAIN,
-                          &f, "%s:%u: %s: %s", path, msg->line, is_error ? "error" : "warning", msg->text);
+                          &f, "%s%s: %s: %s", msg->file ?: path, line, is_error ? "error" : "warning", msg->text);
         }
 }

@@ -25,6 +25,19 @@ typedef enum LogKind {
         _LOG_KIND_MAX,
 } LogKind;
 
+/* Who changed a value, where writer attribution knows it: OBJECT_PID=, OBJECT_COMM=
+ * (systemd-networkd's names) and RPFGUARD_WRITER_UNIT=. */
+typedef struct LogWriter {
+        int pid;              /* the process (thread group) */
+        const char *comm;
+        const char *unit;     /* NULL: not in a systemd unit */
+        const char *cgroup;   /* NULL: unknown (the cgroup is gone) */
+} LogWriter;
+
+/* "systemd-sysctl[4711] of systemd-udevd.service" (or "… in cgroup /PATH" outside a
+ * unit) into BUF. Returns BUF. */
+char *log_writer_text(const LogWriter *w, char *buf, size_t size);
+
 /* The RPFGUARD_* fields of one entry; unset members are left out. */
 typedef struct LogFields {
         const char *ifname;   /* "all"/"default" for those */
@@ -33,6 +46,7 @@ typedef struct LogFields {
         int old_value;        /* LOG_VALUE_NONE: none (any other int is a value) */
         int new_value;        /* LOG_VALUE_NONE: none */
         const char *event;    /* startup, link-new, link-rename, addr, netconf, resync, reload, retry */
+        const LogWriter *writer; /* NULL: not known */
 } LogFields;
 
 #define LOG_VALUE_NONE INT_MIN
@@ -87,8 +101,10 @@ void log_event(int level, LogKind kind, const LogFields *f, const char *fmt, ...
 #define log_warning_errno(e, ...) log_internal(LOG_WARNING, e, __VA_ARGS__)
 #define log_error_errno(e, ...)   log_internal(LOG_ERR, e, __VA_ARGS__)
 
-/* Every message of a configuration report, one entry each, as "PATH:LINE: error: …"
- * (MESSAGE_ID of a rejected configuration) or "PATH:LINE: warning: …" (that of an
- * ineffective rule where it is one). ERROR is config_load()'s return value: a file
- * that cannot be read at all is reported as "PATH: …". EVENT: RPFGUARD_EVENT. */
+/* Every message of a configuration report, one entry each, as "FILE:LINE: error: …"
+ * (MESSAGE_ID of a rejected configuration) or "FILE:LINE: warning: …" (that of an
+ * ineffective rule where it is one), FILE being the main file or the drop-in the
+ * message is about; "FILE: …" for a message about a whole file (one that cannot be
+ * read). ERROR is config_load_dirs()'s return value; PATH is only named when the
+ * report has no error to say why (out of memory). EVENT: RPFGUARD_EVENT. */
 void log_config_report(const char *path, int error, const ConfigReport *report, const char *event);

@@ -12,10 +12,13 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "explain.h"
+#include "attribution.h"
 #include "log.h"
 #include "netlink.h"
 #include "reconciler.h"
 #include "sysctl.h"
+#include "telemetry.h"
 #include "watch.h"
 
 /* A start-up dump of thousands of links takes milliseconds; this only catches a
@@ -41,6 +44,10 @@ struct Manager {
 
         char *reload_rejected;           /* "FILE:LINE" of the last rejected reload */
         ConfigWatch *watch;              /* watch_config = yes: reload when the files change */
+        Telemetry *telemetry;            /* the metrics file and the state file; NULL: --once */
+        Attribution *attribution;        /* attribute_writers = yes, and it could be loaded */
+        sd_event_source *attribution_source; /* its ring buffer */
+        bool attribution_wanted;         /* attribute_writers = yes when last applied */
 };
 
 static usec_t now_usec(void) {
@@ -63,12 +70,77 @@ static void manager_hook_changed(void *userdata) {
         m->status_dirty = true;
         if (m->status_source)
                 (void) sd_event_source_set_enabled(m->status_source, SD_EVENT_ONESHOT);
+        telemetry_changed(m->telemetry);
+}
+
+static void manager_hook_event(void *userdata, const ReconcilerEvent *ev) {
+        Manager *m = userdata;
+
+        telemetry_on_event(m->telemetry, ev);
+}
+
+static bool manager_hook_writer(void *userdata, const Iface *i, int value, LogWriter *ret) {
+        Manager *m = userdata;
+
+        return m->attribution && attribution_lookup(m->attribution, i->name, value, now_usec(), ret);
 }
 
 static const ReconcilerHooks manager_hooks = {
         .now = manager_hook_now,
         .changed = manager_hook_changed,
+        .event = manager_hook_event,
+        .writer = manager_hook_writer,
 };
+
+static int manager_on_attribution(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s, (void) fd, (void) revents;
+        (void) attribution_process(m->attribution);
+        return 0;
+}
+
+static int manager_watch_attribution(Manager *m) {
+        int r;
+
+        if (!m->event || !m->attribution || m->attribution_source)
+                return 0;
+        r = sd_event_add_io(m->event, &m->attribution_source, attribution_fd(m->attribution), EPOLLIN,
+                            manager_on_attribution, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch the writer attribution's ring buffer: %m");
+        return 0;
+}
+
+/* attribute_writers = yes: name the other writer of each change. Tried when it is
+ * turned on (start-up, a reload); a failure is one notice, and nothing else changes. */
+static void manager_apply_attribution(Manager *m, bool wanted) {
+        const char *why = NULL;
+        int r;
+
+        wanted = wanted && !m->options.once;
+        if (wanted == m->attribution_wanted)
+                return;
+        m->attribution_wanted = wanted;
+        if (!wanted) {
+                if (m->attribution)
+                        log_info("Writer attribution is off");
+                m->attribution_source = sd_event_source_disable_unref(m->attribution_source);
+                m->attribution = attribution_free(m->attribution);
+                return;
+        }
+        r = attribution_new(m->options.attribution_cgroup, &m->attribution, &why);
+        if (r < 0) {
+                log_internal(LOG_NOTICE, r, "Writer attribution is off: %s: %m", why);
+                return;
+        }
+        log_info("Writer attribution is on: every write to an rp_filter below %s is reported",
+                 m->options.attribution_cgroup ?: attribution_default_cgroup());
+        if (manager_watch_attribution(m) < 0) {
+                m->attribution = attribution_free(m->attribution);
+                m->attribution_wanted = false;
+        }
+}
 
 /* The whole truth in one line: what is enforced, what is held back, what fails. */
 static void manager_notify_status(Manager *m) {
@@ -126,6 +198,9 @@ static int manager_on_netlink(sd_event_source *s, int fd, uint32_t revents, void
         if (reconciler_on_netlink(m->reconciler) < 0)
                 return sd_event_exit(m->event, 1);
         manager_arm_deadline(m);
+        /* Interfaces that come and go unmanaged change no count STATUS= shows, but the
+         * metrics' interfaces by state. */
+        telemetry_poke(m->telemetry);
         return 0;
 }
 
@@ -198,17 +273,22 @@ static void manager_apply_log_level(const Manager *m, const Config *c) {
         log_set_max_level(m->options.verbose ? LOG_DEBUG : c->log_level);
 }
 
-/* "FILE:LINE" of a rejected configuration's first error ("FILE" when it could not be
- * read at all), for STATUS=. */
+/* "FILE:LINE" of a rejected configuration's first error, FILE being the main file or
+ * the drop-in it is in ("FILE" when that could not be read at all), for STATUS=. */
 static char *rejection_origin(const char *path, const ConfigReport *report) {
         char *s = NULL;
 
-        for (size_t k = 0; k < report->n_messages; k++)
-                if (report->messages[k].severity == CONFIG_ERROR && report->messages[k].line > 0) {
-                        if (asprintf(&s, "%s:%u", path, report->messages[k].line) < 0)
-                                return NULL;
-                        return s;
-                }
+        for (size_t k = 0; k < report->n_messages; k++) {
+                const ConfigMessage *msg = &report->messages[k];
+
+                if (msg->severity != CONFIG_ERROR)
+                        continue;
+                if (msg->line == 0)
+                        return strdup(msg->file ?: path);
+                if (asprintf(&s, "%s:%u", msg->file ?: path, msg->line) < 0)
+                        return NULL;
+                return s;
+        }
         return strdup(path);
 }
 
@@ -227,7 +307,7 @@ static void manager_reload(Manager *m, const char *why) {
                           (unsigned long long) now_usec());
 
         f.event = trigger_field(TRIGGER_RELOAD);
-        r = config_load(m->options.config_path, &c, &report);
+        r = config_load_dirs(m->options.config_dirs, &c, &report);
         log_config_report(m->options.config_path, r, &report, f.event);
         if (r < 0) {
                 log_event(LOG_ERR, LOG_KIND_CONFIG_REJECTED, &f, "%s rejected, keeping the running configuration",
@@ -235,6 +315,7 @@ static void manager_reload(Manager *m, const char *why) {
                 free(m->reload_rejected);
                 m->reload_rejected = rejection_origin(m->options.config_path, &report);
                 config_report_done(&report);
+                telemetry_config_rejected(m->telemetry, m->reload_rejected);
                 manager_hook_changed(m);
                 (void) sd_notify(false, "READY=1");
                 return;
@@ -245,7 +326,11 @@ static void manager_reload(Manager *m, const char *why) {
         manager_apply_log_level(m, c);
         log_event(LOG_NOTICE, LOG_KIND_CONFIG_LOADED, &f, "Configuration reloaded from %s: %zu rules, mode %s",
                   m->options.config_path, c->n_rules, mode_to_string(c->mode));
+        /* What udev's systemd-sysctl run will apply against the new rules. */
+        (void) explain_warn_conflicts(c, m->options.sysctld_root ?: EXPLAIN_ROOT_DEFAULT);
+        manager_apply_attribution(m, c->attribute_writers);
         reconciler_reload(m->reconciler, c);
+        telemetry_config_loaded(m->telemetry, true);
         (void) manager_arm_resync_timer(m);
         manager_arm_deadline(m);
         manager_update_watch(m);
@@ -333,6 +418,9 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->status_source);
+        sd_event_source_disable_unref(m->attribution_source);
+        attribution_free(m->attribution);
+        telemetry_free(m->telemetry);
         config_watch_free(m->watch);
         sd_event_unref(m->event);
         reconciler_free(m->reconciler);
@@ -388,13 +476,32 @@ int manager_start(Manager *m) {
         else
                 log_debug("The netlink receive buffer is %d bytes", granted);
 
+        if (!m->options.once) {
+                TelemetryOptions t = {
+                        .runtime_dir = m->options.runtime_dir,
+                        .conf_fd = m->conf_fd,
+                        .dry_run = m->options.dry_run,
+                };
+
+                r = telemetry_new(&t, &m->telemetry);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set up the metrics: %m");
+                telemetry_config_loaded(m->telemetry, false);
+        }
+        /* Every sysctl.d line udev applies to new interfaces against a rule: one
+         * warning each, so that the corrections that follow are expected. */
+        if (!m->options.once)
+                (void) explain_warn_conflicts(m->config, m->options.sysctld_root ?: EXPLAIN_ROOT_DEFAULT);
         r = reconciler_new(TAKE_PTR(m->config), &o, m->netlink, m->conf_fd, &manager_hooks, m, &m->reconciler);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up: %m");
+        if (m->telemetry)
+                telemetry_set_reconciler(m->telemetry, m->reconciler);
 
         r = reconciler_probe(m->reconciler);
         if (r < 0)
                 return manager_unwritable(m, r);
+        manager_apply_attribution(m, reconciler_config(m->reconciler)->attribute_writers);
 
         r = reconciler_start(m->reconciler);
         if (r < 0)
@@ -456,6 +563,9 @@ int manager_run(Manager *m) {
                 r = sd_event_source_set_enabled(m->status_source, SD_EVENT_OFF);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up STATUS= updates: %m");
+        r = manager_watch_attribution(m);
+        if (r < 0)
+                return r;
 
         /* Fed by sd-event itself, from the loop, when $WATCHDOG_USEC asks for it. */
         r = sd_event_set_watchdog(m->event, true);
@@ -467,9 +577,12 @@ int manager_run(Manager *m) {
                 return r;
         manager_arm_deadline(m);
         manager_update_watch(m);
-
         manager_hook_changed(m);
         manager_notify_status(m);
+        /* The first metrics and state before READY=1: whoever waits for it finds them. */
+        r = telemetry_start(m->telemetry, m->event);
+        if (r < 0)
+                return r;
         (void) sd_notify(false, "READY=1");
         reconciler_get_stats(m->reconciler, &stats);
         log_info("Started: %s %u interfaces, %u %s", reconciler_writes(m->reconciler) ? "enforcing" : "auditing",

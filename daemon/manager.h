@@ -10,12 +10,16 @@
 typedef struct Manager Manager;
 
 typedef struct ManagerOptions {
-        const char *config_path;   /* re-read on SIGHUP */
+        const char *config_path;   /* the main file, for messages */
+        const ConfDirs *config_dirs; /* the main file and the drop-in directories: re-read on reload */
         const char *sysctl_root;   /* where net/ipv4/conf is: /proc/sys, or a container's mount */
+        const char *sysctld_root;  /* where the sysctl.d directories are, for the warnings: "/" */
         bool dry_run;              /* -n: report, never write (like mode = audit) */
         bool verbose;              /* -v: log_level = debug, whatever the file says */
         bool once;                 /* enforce once and return: no subscription, no loop */
         int netlink_rcvbuf;        /* bytes; 0 = default (tests shrink it) */
+        const char *runtime_dir;   /* where the state file goes; NULL: none */
+        const char *attribution_cgroup; /* tests: attach the writer attribution there, not to the cgroup2 root */
 } ManagerOptions;
 
 /* Takes ownership of CONFIG (also on failure). */

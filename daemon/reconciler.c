@@ -104,8 +104,6 @@ static void reconciler_drop(Reconciler *r, Iface *i) {
         free(i);
 }
 
-static int reconciler_check(Reconciler *r, Iface *i, Trigger trigger);
-
 /* I's newest name is NAME (the kernel's answer, never an old message's word): take
  * the rule that goes with it. A new name is a new story: any fight was with the old. */
 static void reconciler_rename(Reconciler *r, Iface *i, const char *name) {
@@ -116,15 +114,27 @@ static void reconciler_rename(Reconciler *r, Iface *i, const char *name) {
         reconciler_set_rule(r, i, policy_lookup(r->config, i->name));
 }
 
-/* Another writer keeps undoing us: say so once, then leave I alone for a while. */
-static void reconciler_back_off(Reconciler *r, Iface *i, int theirs, int wanted, usec_t duration, Trigger trigger) {
-        LogFields f = iface_log_fields(i, theirs, wanted, trigger);
+/* A change by another writer: who it was, where the manager can tell, into F and
+ * BUF (TEXT_MAX bytes); NULL when not known. */
+#define WRITER_TEXT_MAX 320
+static const char *reconciler_writer(Reconciler *r, const Iface *i, int value, Trigger trigger, LogWriter *w,
+                                     LogFields *f, char *buf) {
+        if (trigger != TRIGGER_NETCONF || !r->hooks.writer || !r->hooks.writer(r->userdata, i, value, w))
+                return NULL;
+        f->writer = w;
+        return log_writer_text(w, buf, WRITER_TEXT_MAX);
+}
+
+/* Another writer keeps undoing us: say so once, then leave I alone for a while. F:
+ * the fields of the correction it would have been; WHO: that writer, if known. */
+static void reconciler_back_off(Reconciler *r, Iface *i, int theirs, int wanted, usec_t duration, Trigger trigger,
+                                const LogFields *f, const char *who) {
         usec_t until = reconciler_now(r) + duration;
 
-        log_event(LOG_WARNING, LOG_KIND_FIGHT, &f,
-                  "%s: another writer keeps setting rp_filter to %d (wanted %d): more than %u corrections within %llus, "
+        log_event(LOG_WARNING, LOG_KIND_FIGHT, f,
+                  "%s: %s keeps setting rp_filter to %d (wanted %d): more than %u corrections within %llus, "
                   "backing off for %llus",
-                  i->name, theirs, wanted, r->config->flap_limit,
+                  i->name, who ?: "another writer", theirs, wanted, r->config->flap_limit,
                   (unsigned long long) (r->config->flap_window_usec / USEC_PER_SEC),
                   (unsigned long long) (duration / USEC_PER_SEC));
         i->theirs = theirs;
@@ -197,6 +207,9 @@ static int reconciler_verify_name(Reconciler *r, Iface *i) {
 /* The one decision path: read, compare, write only on difference, log. */
 static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
         _cleanup_(closep) int fd = -1;
+        char who_buf[WRITER_TEXT_MAX], why[WRITER_TEXT_MAX + 16];
+        const char *who;
+        LogWriter writer;
         LogFields f;
         int wanted, current = 0, k;
         bool writes = reconciler_writes(r);
@@ -245,6 +258,9 @@ static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
         }
 
         f = iface_log_fields(i, current, wanted, trigger);
+        who = reconciler_writer(r, i, current, trigger, &writer, &f, who_buf);
+        if (who)
+                (void) snprintf(why, sizeof(why), "changed by %s", who);
         reconciler_emit(r, &(ReconcilerEvent) { .type = RECONCILER_DRIFT, .iface = i, .old_value = current,
                                                 .new_value = wanted, .trigger = trigger });
 
@@ -252,7 +268,7 @@ static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
                 r->n_changes++;
                 reconciler_changed(r);
                 log_event(LOG_NOTICE, LOG_KIND_DRIFT, &f, "%s: rp_filter is %d, wanted %d (rule %s, %s); not changed: %s",
-                          i->name, current, wanted, f.rule, trigger_text(trigger),
+                          i->name, current, wanted, f.rule, who ? why : trigger_text(trigger),
                           r->options.dry_run ? "dry run" : "audit mode");
                 return 0;
         }
@@ -268,7 +284,8 @@ static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
         if (k == 0)
                 return CHECK_RENAMED;
 
-        if (!r->options.once) {
+        /* Fight bookkeeping counts corrections: a retry of a write that failed is none. */
+        if (!r->options.once && trigger != TRIGGER_WRITE_RETRY) {
                 FlapLimits limits = {
                         .limit = r->config->flap_limit,
                         .window = r->config->flap_window_usec,
@@ -280,7 +297,7 @@ static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
                 if (k < 0)
                         return log_warning_errno(k, "%s: cannot account the correction, ignoring: %m", i->name);
                 if (k > 0) {
-                        reconciler_back_off(r, i, current, wanted, backoff, trigger);
+                        reconciler_back_off(r, i, current, wanted, backoff, trigger, &f, who);
                         return 0;
                 }
         }
@@ -301,7 +318,7 @@ static int reconciler_check_once(Reconciler *r, Iface *i, Trigger trigger) {
                                                 .new_value = wanted, .trigger = trigger,
                                                 .latency = r->batch_usec > 0 ? reconciler_now(r) - r->batch_usec : 0 });
         log_event(LOG_INFO, LOG_KIND_CORRECTION, &f, "%s: rp_filter %d -> %d (rule %s, %s)", i->name, current,
-                  wanted, f.rule, trigger_text(trigger));
+                  wanted, f.rule, who ? why : trigger_text(trigger));
         return 1;
 }
 
@@ -496,6 +513,12 @@ static void reconciler_on_netconf(Reconciler *r, const NetlinkEvent *ev) {
         wanted = iface_wanted(i, r->config);
         if (wanted >= 0 && ev->rp_filter != wanted)
                 (void) reconciler_check(r, i, i->has_pending ? i->pending : TRIGGER_NETCONF);
+        else if (wanted >= 0 && i->has_current && i->current != ev->rp_filter) {
+                /* Right again without us (audit mode, a back-off, our own write's echo
+                 * after a failed one): what the metrics and the state show. */
+                i->current = ev->rp_filter;
+                reconciler_changed(r);
+        }
 }
 
 static void reconciler_on_netlink_event(const NetlinkEvent *ev, void *userdata) {
@@ -641,6 +664,7 @@ void reconciler_get_stats(const Reconciler *r, ReconcilerStats *ret) {
                 .n_backoff = r->holds.n[IFACE_HOLD_BACKOFF],
                 .n_write_errors = r->holds.n[IFACE_HOLD_RETRY],
                 .n_failed_writes = r->n_failed_writes,
+                .n_tracked = (unsigned) ifmap_size(r->ifaces),
         };
 }
 

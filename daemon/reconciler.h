@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "iface.h"
+#include "log.h"
 #include "netlink.h"
 
 typedef struct Reconciler Reconciler;
@@ -46,6 +47,9 @@ typedef struct ReconcilerHooks {
         usec_t (*now)(void *userdata);                       /* CLOCK_MONOTONIC */
         void (*changed)(void *userdata);                     /* a count, hold or error changed */
         void (*event)(void *userdata, const ReconcilerEvent *ev); /* may be NULL */
+        /* Who set I's rp_filter to VALUE, for a change by another writer (writer
+         * attribution); false when not known. May be NULL. */
+        bool (*writer)(void *userdata, const Iface *i, int value, LogWriter *ret);
 } ReconcilerHooks;
 
 typedef struct ReconcilerOptions {
@@ -60,6 +64,7 @@ typedef struct ReconcilerStats {
         unsigned n_backoff;       /* held back from a fight now */
         unsigned n_write_errors;  /* failing to write now (retrying) */
         unsigned n_failed_writes; /* writes that failed so far (not vanished interfaces) */
+        unsigned n_tracked;       /* interfaces known now, managed or not (not all/default) */
 } ReconcilerStats;
 
 /* CONFIG is taken over (also on failure). NETLINK and CONF_FD (net/ipv4/conf, see

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* status: collects a link dump and the rp_filter files, asks policy.c for each
- * state and formats it. Must not write anything to the kernel. */
+ * state, puts the running daemon's state (state.json) beside it and formats it, or
+ * sums it up in one line for --check. Must not write anything to the kernel. */
 #define _GNU_SOURCE
 #include "status.h"
 
@@ -9,10 +10,12 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ifname.h"
 #include "netlink.h"
 #include "policy.h"
+#include "state.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -26,6 +29,8 @@ typedef struct Row {
         int effective;
         bool has_effective;
         IfState state;
+        const StateHold *hold;      /* the running daemon holds it back: a back-off, a failing write */
+        bool shown;                 /* named on the command line (or no names given) */
 } Row;
 
 typedef struct Links {
@@ -140,7 +145,92 @@ static void print_json_int(FILE *out, bool has, int v) {
                 fprintf(out, "%d", v);
 }
 
-static void print_json_row(FILE *out, const Row *r, bool global) {
+/* ---- the running daemon ------------------------------------------------------------------ */
+
+static usec_t realtime_now(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+/* Seconds from now to UNTIL (realtime µs), rounded up; 0 when it has passed. */
+static unsigned long long seconds_left(usec_t until, usec_t now) {
+        return until > now ? (until - now + USEC_PER_SEC - 1) / USEC_PER_SEC : 0;
+}
+
+static const char *duration_text(unsigned long long s, char buf[static 32]) {
+        if (s < 60)
+                (void) snprintf(buf, 32, "%llus", s);
+        else if (s < 3600)
+                (void) snprintf(buf, 32, "%llum%02llus", s / 60, s % 60);
+        else
+                (void) snprintf(buf, 32, "%lluh%02llum", s / 3600, s / 60 % 60);
+        return buf;
+}
+
+static const char *time_text(usec_t usec, char buf[static 64]) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, 64, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                return "-";
+        return buf;
+}
+
+/* A value with its word: "1 strict", "2 loose", "0 off"; any other int bare. */
+static const char *value_text(bool has, int v, char buf[static 24]) {
+        if (!has)
+                return "-";
+        if (v >= 0 && v < _RP_FILTER_MAX)
+                (void) snprintf(buf, 24, "%d %s", v, rp_filter_to_string((RpFilter) v));
+        else
+                (void) snprintf(buf, 24, "%d", v);
+        return buf;
+}
+
+/* What the daemon says about one row: "backoff 43s (theirs 2 loose)", "error EROFS". */
+static const char *hold_text(const StateHold *h, usec_t now, char buf[static 96]) {
+        char d[32], v[24];
+
+        if (!h)
+                return "-";
+        if (h->kind == STATE_HOLD_BACKOFF)
+                (void) snprintf(buf, 96, "backoff %s (theirs %s)", duration_text(seconds_left(h->until, now), d),
+                                value_text(true, h->theirs, v));
+        else if (h->until > 0)
+                (void) snprintf(buf, 96, "error %s, retry in %s", state_errno_name(h->error),
+                                duration_text(seconds_left(h->until, now), d));
+        else
+                (void) snprintf(buf, 96, "error %s", state_errno_name(h->error));
+        return buf;
+}
+
+/* ---- output ------------------------------------------------------------------------------- */
+
+static void print_json_seconds(FILE *out, usec_t usec) {
+        if (usec == 0)
+                fputs("null", out);
+        else
+                state_put_seconds(out, usec);
+}
+
+static void print_json_hold(FILE *out, const StateHold *h, usec_t now) {
+        if (!h) {
+                fputs("null", out);
+                return;
+        }
+        fprintf(out, "{\"state\":\"%s\",\"until\":", state_hold_kind_to_string(h->kind));
+        print_json_seconds(out, h->until);
+        fprintf(out, ",\"seconds_left\":%llu,\"wanted\":%d", seconds_left(h->until, now), h->wanted);
+        if (h->kind == STATE_HOLD_BACKOFF)
+                fprintf(out, ",\"theirs\":%d}", h->theirs);
+        else
+                fprintf(out, ",\"errno\":\"%s\",\"error\":\"%s\",\"failures\":%u}", state_errno_name(h->error),
+                        strerror(h->error), h->failures);
+}
+
+static void print_json_row(FILE *out, const Row *r, bool global, usec_t now) {
         fputc('{', out);
         print_json_member(out, "name", r->name);
         if (!global)
@@ -158,27 +248,107 @@ static void print_json_row(FILE *out, const Row *r, bool global) {
                 fputs(",\"effective\":", out);
                 print_json_int(out, r->has_effective, r->effective);
         }
-        fprintf(out, ",\"state\":\"%s\"}", if_state_to_string(r->state));
+        fprintf(out, ",\"state\":\"%s\",\"daemon\":", if_state_to_string(r->state));
+        print_json_hold(out, r->hold, now);
+        fputc('}', out);
 }
 
-static void print_json(FILE *out, const Config *c, const Row *all, const Row *def, const Links *l,
-                       const unsigned counts[_IF_STATE_MAX]) {
+typedef struct Snapshot {
+        Links links;
+        Row all, def;
+        unsigned counts[_IF_STATE_MAX];  /* of the rows shown, all and default aside */
+        size_t n_shown;
+        int drift;                       /* rows shown in drift, all and default included */
+        DaemonState *daemon;             /* NULL: none runs (why: no_daemon) */
+        char *no_daemon;
+        int daemon_error;                /* the state file exists but cannot be read */
+        usec_t now;                      /* CLOCK_REALTIME */
+} Snapshot;
+
+static void snapshot_done(Snapshot *s) {
+        free(s->links.rows);
+        daemon_state_free(s->daemon);
+        free(s->no_daemon);
+}
+
+static void print_json_daemon(FILE *out, const Snapshot *s) {
+        const DaemonState *d = s->daemon;
+        const StateCorrection *l = &d->last_correction;
+
+        fprintf(out, "{\"running\":true,\"pid\":%d,", (int) d->pid);
+        print_json_member(out, "mode", d->mode ?: "");
+        fputs(",\"started\":", out);
+        print_json_seconds(out, d->started);
+        fputs(",\"config\":{", out);
+        print_json_member(out, "path", d->config_path ?: "");
+        fputs(",\"loaded\":", out);
+        print_json_seconds(out, d->config_loaded);
+        fprintf(out, "},\"reload\":{\"successful\":%s,\"rejected\":", d->reload_successful ? "true" : "false");
+        if (d->reload_rejected)
+                (void) print_json_string(out, d->reload_rejected);
+        else
+                fputs("null", out);
+        fputs(",\"rejected_at\":", out);
+        print_json_seconds(out, d->reload_rejected ? d->reload_rejected_at : 0);
+        fprintf(out, "},\"counts\":{\"managed\":%u,\"corrections\":%u,\"drift_events\":%u,\"fights\":%u,"
+                     "\"write_errors\":%u,\"resyncs\":%u,\"backoff\":%u,\"error\":%u},\"last_correction\":",
+                d->managed, d->corrections, d->drift_events, d->fights, d->write_errors, d->resyncs, d->n_backoff,
+                d->n_error);
+        if (d->has_last_correction) {
+                fputc('{', out);
+                print_json_member(out, "name", l->name);
+                fprintf(out, ",\"ifindex\":%d,\"old\":%d,\"new\":%d,", l->ifindex, l->old_value, l->new_value);
+                print_json_member(out, "trigger", l->trigger);
+                fputs(",\"at\":", out);
+                print_json_seconds(out, l->at);
+                fputc('}', out);
+        } else
+                fputs("null", out);
+        fputc('}', out);
+}
+
+static void print_json(FILE *out, const Config *c, const Snapshot *s) {
+        bool first = true;
+
         fputc('{', out);
         print_json_member(out, "config", c->path);
-        fprintf(out, ",\"mode\":\"%s\",\"all\":", mode_to_string(c->mode));
-        print_json_row(out, all, true);
+        fprintf(out, ",\"mode\":\"%s\",\"daemon\":", mode_to_string(c->mode));
+        if (s->daemon)
+                print_json_daemon(out, s);
+        else {
+                fputs("{\"running\":false,", out);
+                print_json_member(out, "note", "no rpfguard daemon is running: values are the kernel's only");
+                fputc(',', out);
+                print_json_member(out, "reason", s->no_daemon ?: "");
+                fputc('}', out);
+        }
+        fputs(",\"all\":", out);
+        print_json_row(out, &s->all, true, s->now);
         fputs(",\"default\":", out);
-        print_json_row(out, def, true);
+        print_json_row(out, &s->def, true, s->now);
         fputs(",\"interfaces\":[", out);
-        for (size_t k = 0; k < l->n; k++) {
-                if (k > 0)
+        for (size_t k = 0; k < s->links.n; k++) {
+                if (!s->links.rows[k].shown)
+                        continue;
+                if (!first)
                         fputc(',', out);
-                print_json_row(out, &l->rows[k], false);
+                first = false;
+                print_json_row(out, &s->links.rows[k], false, s->now);
         }
         fputs("],\"summary\":{", out);
-        for (IfState s = 0; s < _IF_STATE_MAX; s++)
-                fprintf(out, "%s\"%s\":%u", s > 0 ? "," : "", if_state_to_string(s), counts[s]);
+        for (IfState st = 0; st < _IF_STATE_MAX; st++)
+                fprintf(out, "%s\"%s\":%u", st > 0 ? "," : "", if_state_to_string(st), s->counts[st]);
         fputs("}}\n", out);
+}
+
+/* Unprintable bytes of a name as \xNN, so one row stays one line. */
+static const char *printable(const char *s, char buf[static 4 * IFNAMSIZ]) {
+        char *p = buf;
+
+        *p = 0;
+        for (const unsigned char *c = (const unsigned char *) s; *c && p < buf + 4 * IFNAMSIZ - 5; c++)
+                p += *c < 0x20 || *c >= 0x7f ? sprintf(p, "\\x%02x", *c) : sprintf(p, "%c", *c);
+        return buf;
 }
 
 static const char *table_value(bool has, int v, char buf[static 16]) {
@@ -188,70 +358,266 @@ static const char *table_value(bool has, int v, char buf[static 16]) {
         return buf;
 }
 
-static void print_table_row(FILE *out, const Row *r) {
-        char name[4 * IFNAMSIZ] = "", *p = name, b1[16], b2[16], b3[16], idx[16];
+static void print_table_row(FILE *out, const Row *r, const Snapshot *s) {
+        char name[4 * IFNAMSIZ], b1[24], b2[24], b3[24], idx[16], h[96];
 
-        /* Unprintable bytes of a name as \xNN, so one row stays one line. */
-        for (const unsigned char *c = (const unsigned char *) r->name; *c; c++)
-                p += *c < 0x20 || *c >= 0x7f ? sprintf(p, "\\x%02x", *c) : sprintf(p, "%c", *c);
-        fprintf(out, "%-16s %7s  %-16s %6s  %7s  %9s  %s\n", name, table_value(r->ifindex > 0, r->ifindex, idx),
-                r->rule ?: "-", table_value(r->wanted >= 0, r->wanted, b1), table_value(r->has_current, r->current, b2),
-                table_value(r->has_effective, r->effective, b3), if_state_to_string(r->state));
-}
-
-static void print_table(FILE *out, const Row *all, const Row *def, const Links *l,
-                        const unsigned counts[_IF_STATE_MAX]) {
-        fprintf(out, "%-16s %7s  %-16s %6s  %7s  %9s  %s\n", "INTERFACE", "IFINDEX", "RULE", "WANTED", "CURRENT",
-                "EFFECTIVE", "STATE");
-        print_table_row(out, all);
-        print_table_row(out, def);
-        for (size_t k = 0; k < l->n; k++)
-                print_table_row(out, &l->rows[k]);
-        fprintf(out, "\n%zu interfaces:", l->n);
-        for (IfState s = 0; s < _IF_STATE_MAX; s++)
-                fprintf(out, "%s %u %s", s > 0 ? "," : "", counts[s], if_state_to_string(s));
+        fprintf(out, "%-16s %7s  %-16s %-9s %-9s %-9s  %s", printable(r->name, name),
+                table_value(r->ifindex > 0, r->ifindex, idx), r->rule ?: "-", value_text(r->wanted >= 0, r->wanted, b1),
+                value_text(r->has_current, r->current, b2), value_text(r->has_effective, r->effective, b3),
+                if_state_to_string(r->state));
+        if (s->daemon)
+                fprintf(out, "%*s  %s", 11 - (int) strlen(if_state_to_string(r->state)), "", hold_text(r->hold, s->now, h));
         fputc('\n', out);
 }
 
-int status_report(const Config *c, const char *sysctl_root, bool json, FILE *out) {
-        _cleanup_(closep) int conf_fd = -1;
-        unsigned counts[_IF_STATE_MAX] = {};
-        Links links = {};
-        Netlink *nl = NULL;
-        Row all, def;
-        int r, drift;
+/* What the daemon is doing, above the table; or that there is none. */
+static void print_daemon(FILE *out, const Snapshot *s) {
+        const DaemonState *d = s->daemon;
+        char t1[64], t2[64], v1[24], v2[24];
 
+        if (!d) {
+                fprintf(out, "no rpfguard daemon is running: values are the kernel's only (%s)\n\n",
+                        s->no_daemon ?: "no state file");
+                return;
+        }
+        fprintf(out, "daemon: PID %d, mode %s since %s; configuration %s loaded %s\n", (int) d->pid, d->mode ?: "?",
+                time_text(d->started, t1), d->config_path ?: "?", time_text(d->config_loaded, t2));
+        fprintf(out, "daemon: managed %u, corrections %u, fights %u, failed writes %u; now backing off %u, failing %u\n",
+                d->managed, d->corrections, d->fights, d->write_errors, d->n_backoff, d->n_error);
+        if (d->reload_rejected)
+                fprintf(out, "daemon: reload rejected: %s (at %s); the configuration loaded %s stays in force\n",
+                        d->reload_rejected, time_text(d->reload_rejected_at, t1), time_text(d->config_loaded, t2));
+        if (d->has_last_correction) {
+                char name[4 * IFNAMSIZ];
+
+                fprintf(out, "daemon: last correction: %s %s -> %s (%s) at %s\n",
+                        printable(d->last_correction.name, name), value_text(true, d->last_correction.old_value, v1),
+                        value_text(true, d->last_correction.new_value, v2), d->last_correction.trigger,
+                        time_text(d->last_correction.at, t1));
+        }
+        if (d->omitted > 0)
+                fprintf(out, "daemon: %zu more interfaces held back than its state file lists\n", d->omitted);
+        fputc('\n', out);
+}
+
+static void print_table(FILE *out, const Snapshot *s, bool filtered) {
+        print_daemon(out, s);
+        fprintf(out, "%-16s %7s  %-16s %-9s %-9s %-9s  %s%s\n", "INTERFACE", "IFINDEX", "RULE", "WANTED", "CURRENT",
+                "EFFECTIVE", s->daemon ? "STATE        " : "STATE", s->daemon ? "DAEMON" : "");
+        if (s->all.shown)
+                print_table_row(out, &s->all, s);
+        if (s->def.shown)
+                print_table_row(out, &s->def, s);
+        for (size_t k = 0; k < s->links.n; k++)
+                if (s->links.rows[k].shown)
+                        print_table_row(out, &s->links.rows[k], s);
+        fprintf(out, "\n%zu %sinterfaces:", s->n_shown, filtered ? "of the named " : "");
+        for (IfState st = 0; st < _IF_STATE_MAX; st++)
+                fprintf(out, "%s %u %s", st > 0 ? "," : "", s->counts[st], if_state_to_string(st));
+        fputc('\n', out);
+}
+
+/* ---- collecting ------------------------------------------------------------------------------ */
+
+static const StateHold *find_hold(const DaemonState *d, const Row *r, int ifindex) {
+        for (size_t k = 0; d && k < d->n_holds; k++)
+                if (d->holds[k].ifindex == ifindex && strcmp(d->holds[k].name, r->name) == 0)
+                        return &d->holds[k];
+        return NULL;
+}
+
+static bool named(const StatusOptions *o, const char *name) {
+        if (o->n_names == 0)
+                return true;
+        for (size_t k = 0; k < o->n_names; k++)
+                if (strcmp(o->names[k], name) == 0)
+                        return true;
+        return false;
+}
+
+static int snapshot_take(const Config *c, const StatusOptions *o, Snapshot *s) {
+        _cleanup_(closep) int conf_fd = -1;
+        Netlink *nl = NULL;
+        int r;
+
+        *s = (Snapshot) { .now = realtime_now() };
         r = netlink_open(false, 0, &nl);
         if (r < 0)
                 return r;
-        r = netlink_dump_links_sync(nl, on_link, &links);
+        r = netlink_dump_links_sync(nl, on_link, &s->links);
         netlink_free(nl);
-        if (r >= 0 && links.error < 0)
-                r = links.error;
+        if (r >= 0 && s->links.error < 0)
+                r = s->links.error;
         if (r < 0)
-                goto finish;
+                return r;
 
-        conf_fd = sysctl_conf_open(sysctl_root ?: SYSCTL_ROOT_DEFAULT);
-        if (conf_fd < 0) {
-                r = conf_fd;
-                goto finish;
+        conf_fd = sysctl_conf_open(o->sysctl_root ?: SYSCTL_ROOT_DEFAULT);
+        if (conf_fd < 0)
+                return conf_fd;
+
+        r = state_load_running(o->runtime_dir ?: STATE_RUNTIME_DIR_DEFAULT, &s->daemon, &s->no_daemon);
+        if (r < 0)
+                s->daemon_error = r;
+
+        qsort(s->links.rows, s->links.n, sizeof(Row), row_compare);
+        fill_global(&s->all, conf_fd, SYSCTL_CONF_ALL, c->all);
+        fill_global(&s->def, conf_fd, SYSCTL_CONF_DEFAULT, c->def);
+        s->all.hold = find_hold(s->daemon, &s->all, -1);
+        s->def.hold = find_hold(s->daemon, &s->def, -2);
+        s->all.shown = named(o, s->all.name);
+        s->def.shown = named(o, s->def.name);
+        s->drift = (s->all.shown && s->all.state == IF_STATE_DRIFT) + (s->def.shown && s->def.state == IF_STATE_DRIFT);
+        for (size_t k = 0; k < s->links.n; k++) {
+                Row *row = &s->links.rows[k];
+
+                fill_iface(row, c, conf_fd, &s->all);
+                row->hold = find_hold(s->daemon, row, row->ifindex);
+                row->shown = named(o, row->name);
+                if (!row->shown)
+                        continue;
+                s->n_shown++;
+                s->counts[row->state]++;
+                s->drift += row->state == IF_STATE_DRIFT;
         }
+        return 0;
+}
 
-        qsort(links.rows, links.n, sizeof(Row), row_compare);
-        fill_global(&all, conf_fd, SYSCTL_CONF_ALL, c->all);
-        fill_global(&def, conf_fd, SYSCTL_CONF_DEFAULT, c->def);
-        for (size_t k = 0; k < links.n; k++) {
-                fill_iface(&links.rows[k], c, conf_fd, &all);
-                counts[links.rows[k].state]++;
+/* The names given that are none of the rows, each said on stderr. */
+static size_t report_missing(const StatusOptions *o, const Snapshot *s) {
+        size_t missing = 0;
+
+        for (size_t k = 0; k < o->n_names; k++) {
+                bool found = strcmp(o->names[k], SYSCTL_CONF_ALL) == 0 || strcmp(o->names[k], SYSCTL_CONF_DEFAULT) == 0;
+
+                for (size_t j = 0; !found && j < s->links.n; j++)
+                        found = strcmp(s->links.rows[j].name, o->names[k]) == 0;
+                if (!found) {
+                        char name[4 * IFNAMSIZ];
+
+                        fprintf(stderr, "%s: no interface %s in this network namespace\n",
+                                program_invocation_short_name, printable(o->names[k], name));
+                        missing++;
+                }
         }
-        drift = (int) (counts[IF_STATE_DRIFT] + (all.state == IF_STATE_DRIFT) + (def.state == IF_STATE_DRIFT));
+        return missing;
+}
 
-        if (json)
-                print_json(out, c, &all, &def, &links, counts);
+int status_report(const Config *c, const StatusOptions *o, FILE *out, size_t *ret_missing) {
+        Snapshot s;
+        int r;
+
+        r = snapshot_take(c, o, &s);
+        if (r < 0) {
+                snapshot_done(&s);
+                return r;
+        }
+        if (s.daemon_error < 0)
+                fprintf(stderr, "%s: %s, showing the kernel's values only\n", program_invocation_short_name,
+                        s.no_daemon ?: "cannot read the daemon's state");
+        *ret_missing = report_missing(o, &s);
+        if (o->json)
+                print_json(out, c, &s);
         else
-                print_table(out, &all, &def, &links, counts);
-        r = drift;
-finish:
-        free(links.rows);
+                print_table(out, &s, o->n_names > 0);
+        r = s.drift;
+        snapshot_done(&s);
         return r;
+}
+
+/* ---- --check: one line for node-problem-detector ------------------------------------------- */
+
+/* Up to three names after WHAT: "2 drifting (cali1 2 loose, cali2 0 off)". */
+typedef struct Problem {
+        unsigned n;
+        char names[160];
+} Problem;
+
+static void problem_add(Problem *p, const char *fmt, const char *name, int v) {
+        char one[96], pn[4 * IFNAMSIZ], vb[24];
+        size_t len = strlen(p->names);
+
+        if (p->n++ >= 3)
+                return;
+        (void) snprintf(one, sizeof(one), fmt, printable(name, pn), value_text(true, v, vb));
+        (void) snprintf(p->names + len, sizeof(p->names) - len, "%s%s", len ? ", " : "", one);
+}
+
+static void problem_put(char *line, size_t size, const Problem *p, const char *what) {
+        size_t len = strlen(line);
+
+        if (p->n == 0)
+                return;
+        (void) snprintf(line + len, size - len, "%s%u %s (%s%s)", len ? "; " : "", p->n, what, p->names,
+                        p->n > 3 ? ", ..." : "");
+}
+
+int status_check(const Config *c, const StatusOptions *o, bool expect_daemon, FILE *out) {
+        Problem drift = {}, backoff = {}, failing = {};
+        char line[512] = "", v[24], pn[4 * IFNAMSIZ];
+        const Row *rows[2];
+        unsigned managed = 0;
+        Snapshot s;
+        int r, rc;
+
+        r = snapshot_take(c, o, &s);
+        if (r < 0) {
+                fprintf(out, "unknown: cannot read the interfaces' rp_filter: %s\n", strerror(-r));
+                snapshot_done(&s);
+                return 2;
+        }
+        if (s.daemon_error < 0) {
+                fprintf(out, "unknown: %s\n", s.no_daemon ?: "cannot read the daemon's state");
+                snapshot_done(&s);
+                return 2;
+        }
+
+        rows[0] = &s.all;
+        rows[1] = &s.def;
+        for (size_t k = 0; k < 2 + s.links.n; k++) {
+                const Row *row = k < 2 ? rows[k] : &s.links.rows[k - 2];
+
+                if (!row->shown)
+                        continue;
+                if (k >= 2 && row->wanted >= 0)
+                        managed++;
+                /* Held back by the daemon: the kernel's value is the other writer's, or
+                 * the one that cannot be corrected; that is the problem, not drift. */
+                if (row->hold && row->hold->kind == STATE_HOLD_BACKOFF)
+                        problem_add(&backoff, "%s: another writer sets %s", row->name, row->hold->theirs);
+                else if (row->hold) {
+                        size_t len = strlen(failing.names);
+
+                        if (failing.n++ < 3)
+                                (void) snprintf(failing.names + len, sizeof(failing.names) - len, "%s%s: %s",
+                                                len ? ", " : "", printable(row->name, pn),
+                                                state_errno_name(row->hold->error));
+                } else if (row->state == IF_STATE_DRIFT)
+                        problem_add(&drift, "%s %s", row->name, row->has_current ? row->current : -1);
+        }
+
+        if (expect_daemon && !s.daemon) {
+                size_t len;
+
+                (void) snprintf(line, sizeof(line), "no rpfguard daemon is running (%s)", s.no_daemon ?: "no state file");
+                len = strlen(line);
+                if (drift.n > 0)
+                        (void) snprintf(line + len, sizeof(line) - len, "; %u drifting", drift.n);
+                rc = 1;
+        } else {
+                problem_put(line, sizeof(line), &failing, failing.n == 1 ? "write failing" : "writes failing");
+                problem_put(line, sizeof(line), &backoff, "backing off from a fight");
+                problem_put(line, sizeof(line), &drift, "drifting");
+                rc = line[0] ? 1 : 0;
+        }
+        if (rc == 1)
+                fprintf(out, "not compliant: %s\n", line);
+        else if (s.daemon)
+                fprintf(out, "compliant: %u managed interface%s as configured, all %s; rpfguard PID %d, mode %s\n",
+                        managed, managed == 1 ? "" : "s", value_text(s.all.has_current, s.all.current, v),
+                        (int) s.daemon->pid, s.daemon->mode ?: "?");
+        else
+                fprintf(out, "compliant: %u managed interface%s as configured, all %s (no daemon checked)\n", managed,
+                        managed == 1 ? "" : "s", value_text(s.all.has_current, s.all.current, v));
+        snapshot_done(&s);
+        return rc;
 }

@@ -165,7 +165,10 @@ static bool event_matters(const ConfigWatch *w, const struct inotify_event *ev) 
                                 return true;
                         continue;
                 }
-                if (e->match == MATCH_NAME ? strcmp(ev->name, e->name) == 0 : name_is_conf(ev->name))
+                /* A main file in a ConfigMap volume is a symlink through "..data" too:
+                         * the kubelet's swap renames that, never the file's own name. */
+                if (e->match == MATCH_NAME ? strcmp(ev->name, e->name) == 0 || strcmp(ev->name, "..data") == 0
+                                           : name_is_conf(ev->name))
                         return true;
         }
         return false;

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* config: inih feeds a private parser state, which becomes an immutable Config.
- * Collects every error and warning with its line; prints nothing, touches no kernel. */
+/* config: inih feeds a private parser state, file after file (the main file, then the
+ * drop-ins), which becomes one immutable Config. Collects every error and warning with
+ * its file and line; prints nothing, touches no kernel. */
 #define _GNU_SOURCE
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "ifname.h"
@@ -26,56 +30,46 @@ typedef enum Section {
         _SECTION_INVALID = -EINVAL, /* a header without its closing bracket */
 } Section;
 
-/* Keys of [daemon] and [global]; each may appear once. */
-typedef enum Key {
-        KEY_MODE,
-        KEY_LOG_LEVEL,
-        KEY_FLAP_LIMIT,
-        KEY_FLAP_WINDOW,
-        KEY_FLAP_BACKOFF,
-        KEY_RESYNC_INTERVAL,
-        KEY_METRICS_FILE,
-        KEY_WATCH_CONFIG,
-        KEY_ATTRIBUTE_WRITERS,
-        KEY_ALL,
-        KEY_DEFAULT,
-        _KEY_MAX,
-        _KEY_INVALID = -EINVAL,
-} Key;
-
+/* Keys of [daemon] and [global] (ConfigKey); each may appear once per file. */
 static const struct {
         const char *name;
         Section section;
-} key_table[_KEY_MAX] = {
-        [KEY_MODE]            = { "mode",            SECTION_DAEMON },
-        [KEY_LOG_LEVEL]       = { "log_level",       SECTION_DAEMON },
-        [KEY_FLAP_LIMIT]      = { "flap_limit",      SECTION_DAEMON },
-        [KEY_FLAP_WINDOW]     = { "flap_window",     SECTION_DAEMON },
-        [KEY_FLAP_BACKOFF]    = { "flap_backoff",    SECTION_DAEMON },
-        [KEY_RESYNC_INTERVAL] = { "resync_interval", SECTION_DAEMON },
-        [KEY_METRICS_FILE]    = { "metrics_file",    SECTION_DAEMON },
-        [KEY_WATCH_CONFIG]    = { "watch_config",    SECTION_DAEMON },
-        [KEY_ATTRIBUTE_WRITERS] = { "attribute_writers", SECTION_DAEMON },
-        [KEY_ALL]             = { "all",             SECTION_GLOBAL },
-        [KEY_DEFAULT]         = { "default",         SECTION_GLOBAL },
+} key_table[_CONFIG_KEY_MAX] = {
+        [CONFIG_KEY_MODE]            = { "mode",            SECTION_DAEMON },
+        [CONFIG_KEY_LOG_LEVEL]       = { "log_level",       SECTION_DAEMON },
+        [CONFIG_KEY_FLAP_LIMIT]      = { "flap_limit",      SECTION_DAEMON },
+        [CONFIG_KEY_FLAP_WINDOW]     = { "flap_window",     SECTION_DAEMON },
+        [CONFIG_KEY_FLAP_BACKOFF]    = { "flap_backoff",    SECTION_DAEMON },
+        [CONFIG_KEY_RESYNC_INTERVAL] = { "resync_interval", SECTION_DAEMON },
+        [CONFIG_KEY_METRICS_FILE]    = { "metrics_file",    SECTION_DAEMON },
+        [CONFIG_KEY_WATCH_CONFIG]    = { "watch_config",    SECTION_DAEMON },
+        [CONFIG_KEY_ATTRIBUTE_WRITERS] = { "attribute_writers", SECTION_DAEMON },
+        [CONFIG_KEY_ALL]             = { "all",             SECTION_GLOBAL },
+        [CONFIG_KEY_DEFAULT]         = { "default",         SECTION_GLOBAL },
 };
 
 typedef struct Parser {
+        /* The file being read: reset for each one. */
         FILE *f;
+        const char *file;        /* its name as the Config has it (Rule.file, ConfigOrigin) */
+        const char *report_file; /* ... and as the report has it (ConfigMessage.file) */
         unsigned line;           /* line the reader handed to inih last */
         Section section;
         bool line_is_pair;       /* the current line should become a handler call */
         bool handled;            /* ... and it did */
-        unsigned key_line[_KEY_MAX];
+        unsigned key_line[_CONFIG_KEY_MAX]; /* within this file */
+
+        /* The whole load. */
         Config *config;
         ConfigReport *report;
+        int read_error;          /* the first file that could not be read: -errno */
         bool oom;
 } Parser;
 
-static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity, unsigned line,
-                       const char *fmt, ...) _printf_(5, 6);
+static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity, const char *file, unsigned line,
+                       const char *fmt, ...) _printf_(6, 7);
 
-static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity, unsigned line,
+static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity, const char *file, unsigned line,
                        const char *fmt, ...) {
         ConfigMessage *m;
         va_list ap;
@@ -87,7 +81,7 @@ static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity,
         }
         report->messages = m;
         m = &report->messages[report->n_messages++];
-        *m = (ConfigMessage) { .severity = severity, .line = line };
+        *m = (ConfigMessage) { .severity = severity, .file = file, .line = line };
         va_start(ap, fmt);
         (void) vsnprintf(m->text, sizeof(m->text), fmt, ap);
         va_end(ap);
@@ -95,8 +89,20 @@ static void report_add(ConfigReport *report, bool *oom, ConfigSeverity severity,
                 report->n_errors++;
 }
 
-#define parser_error(p, line, ...)   report_add((p)->report, &(p)->oom, CONFIG_ERROR, line, __VA_ARGS__)
-#define parser_warning(p, line, ...) report_add((p)->report, &(p)->oom, CONFIG_WARNING, line, __VA_ARGS__)
+#define parser_error(p, line, ...) \
+        report_add((p)->report, &(p)->oom, CONFIG_ERROR, (p)->report_file, line, __VA_ARGS__)
+#define parser_warning(p, line, ...) \
+        report_add((p)->report, &(p)->oom, CONFIG_WARNING, (p)->report_file, line, __VA_ARGS__)
+
+/* Where something was defined, for a message about the file at hand: "on line N" in
+ * the same file, "in FILE:N" in another one. */
+static const char *parser_where(const Parser *p, const char *file, unsigned line, char *buf, size_t size) {
+        if (file == p->file)
+                (void) snprintf(buf, size, "on line %u", line);
+        else
+                (void) snprintf(buf, size, "in %s:%u", file, line);
+        return buf;
+}
 
 RpFilter rp_filter_from_string(const char *s, bool allow_ignore) {
         static const char *const words[_RP_FILTER_MAX] = { "off", "strict", "loose" };
@@ -160,11 +166,21 @@ bool pattern_is_glob(const char *pattern) {
         return strpbrk(pattern, "*?[\\") != NULL;
 }
 
-static Key key_from_string(Section section, const char *name) {
-        for (Key k = 0; k < _KEY_MAX; k++)
+const char *config_key_to_string(ConfigKey k) {
+        return (unsigned) k < _CONFIG_KEY_MAX ? key_table[k].name : NULL;
+}
+
+const char *config_key_section(ConfigKey k) {
+        if ((unsigned) k >= _CONFIG_KEY_MAX)
+                return NULL;
+        return key_table[k].section == SECTION_DAEMON ? "daemon" : "global";
+}
+
+static ConfigKey key_from_string(Section section, const char *name) {
+        for (ConfigKey k = 0; k < _CONFIG_KEY_MAX; k++)
                 if (key_table[k].section == section && strcasecmp(name, key_table[k].name) == 0)
                         return k;
-        return _KEY_INVALID;
+        return _CONFIG_KEY_INVALID;
 }
 
 /* Whole seconds in [MIN, MAX]; no sign, no suffix, no blanks. */
@@ -199,29 +215,29 @@ static int parse_boolean(const char *s) {
         return -EINVAL;
 }
 
-static void parse_daemon_key(Parser *p, Key key, const char *name, const char *value) {
+static void parse_daemon_key(Parser *p, ConfigKey key, const char *name, const char *value) {
         static const struct {
                 unsigned min, max;
                 const char *unit;
-        } ranges[_KEY_MAX] = {
-                [KEY_FLAP_LIMIT]      = { 1, CONFIG_FLAP_LIMIT_MAX,          "a whole number of corrections" },
-                [KEY_FLAP_WINDOW]     = { 1, CONFIG_FLAP_WINDOW_MAX_SEC,     "whole seconds" },
-                [KEY_FLAP_BACKOFF]    = { 1, CONFIG_FLAP_BACKOFF_MAX_SEC,    "whole seconds" },
-                [KEY_RESYNC_INTERVAL] = { 0, CONFIG_RESYNC_INTERVAL_MAX_SEC, "whole seconds (0 = off)" },
+        } ranges[_CONFIG_KEY_MAX] = {
+                [CONFIG_KEY_FLAP_LIMIT]      = { 1, CONFIG_FLAP_LIMIT_MAX,          "a whole number of corrections" },
+                [CONFIG_KEY_FLAP_WINDOW]     = { 1, CONFIG_FLAP_WINDOW_MAX_SEC,     "whole seconds" },
+                [CONFIG_KEY_FLAP_BACKOFF]    = { 1, CONFIG_FLAP_BACKOFF_MAX_SEC,    "whole seconds" },
+                [CONFIG_KEY_RESYNC_INTERVAL] = { 0, CONFIG_RESYNC_INTERVAL_MAX_SEC, "whole seconds (0 = off)" },
         };
         Config *c = p->config;
         unsigned n;
         int r;
 
         switch (key) {
-        case KEY_MODE: {
+        case CONFIG_KEY_MODE: {
                 Mode m = mode_from_string(value);
                 if (m < 0)
                         return parser_error(p, p->line, "invalid mode '%s': expected enforce or audit", value);
                 c->mode = m;
                 return;
         }
-        case KEY_LOG_LEVEL:
+        case CONFIG_KEY_LOG_LEVEL:
                 r = log_level_from_string(value);
                 if (r < 0)
                         return parser_error(p, p->line,
@@ -229,25 +245,25 @@ static void parse_daemon_key(Parser *p, Key key, const char *name, const char *v
                                             value);
                 c->log_level = r;
                 return;
-        case KEY_FLAP_LIMIT:
-        case KEY_FLAP_WINDOW:
-        case KEY_FLAP_BACKOFF:
-        case KEY_RESYNC_INTERVAL:
+        case CONFIG_KEY_FLAP_LIMIT:
+        case CONFIG_KEY_FLAP_WINDOW:
+        case CONFIG_KEY_FLAP_BACKOFF:
+        case CONFIG_KEY_RESYNC_INTERVAL:
                 r = parse_seconds(value, ranges[key].min, ranges[key].max, &n);
                 if (r < 0)
                         return parser_error(p, p->line, "%s %s '%s': expected %s from %u to %u",
                                             r == -ERANGE ? "out-of-range" : "invalid", name, value,
                                             ranges[key].unit, ranges[key].min, ranges[key].max);
-                if (key == KEY_FLAP_LIMIT)
+                if (key == CONFIG_KEY_FLAP_LIMIT)
                         c->flap_limit = n;
-                else if (key == KEY_FLAP_WINDOW)
+                else if (key == CONFIG_KEY_FLAP_WINDOW)
                         c->flap_window_usec = n * USEC_PER_SEC;
-                else if (key == KEY_FLAP_BACKOFF)
+                else if (key == CONFIG_KEY_FLAP_BACKOFF)
                         c->flap_backoff_usec = n * USEC_PER_SEC;
                 else
                         c->resync_interval_usec = n * USEC_PER_SEC;
                 return;
-        case KEY_METRICS_FILE:
+        case CONFIG_KEY_METRICS_FILE:
                 /* Empty: no metrics. Otherwise an absolute path, whose directory must
                  * exist when the daemon writes (it never creates directories). */
                 if (*value && value[0] != '/')
@@ -260,12 +276,12 @@ static void parse_daemon_key(Parser *p, Key key, const char *name, const char *v
                 if (*value && !c->metrics_file)
                         p->oom = true;
                 return;
-        case KEY_WATCH_CONFIG:
-        case KEY_ATTRIBUTE_WRITERS:
+        case CONFIG_KEY_WATCH_CONFIG:
+        case CONFIG_KEY_ATTRIBUTE_WRITERS:
                 r = parse_boolean(value);
                 if (r < 0)
                         return parser_error(p, p->line, "invalid %s '%s': expected yes or no", name, value);
-                if (key == KEY_WATCH_CONFIG)
+                if (key == CONFIG_KEY_WATCH_CONFIG)
                         c->watch_config = r;
                 else
                         c->attribute_writers = r;
@@ -275,13 +291,13 @@ static void parse_daemon_key(Parser *p, Key key, const char *name, const char *v
         }
 }
 
-static void parse_global_key(Parser *p, Key key, const char *name, const char *value) {
+static void parse_global_key(Parser *p, ConfigKey key, const char *name, const char *value) {
         RpFilter v = rp_filter_from_string(value, false);
 
         if (v < 0)
                 return parser_error(p, p->line, "invalid value '%s' for %s: expected 0/off, 1/strict or 2/loose",
                                     value, name);
-        if (key == KEY_ALL)
+        if (key == CONFIG_KEY_ALL)
                 p->config->all = v;
         else
                 p->config->def = v;
@@ -301,10 +317,14 @@ static void parse_rule(Parser *p, const char *pattern, const char *value) {
                                     "invalid value '%s' for '%s': expected 0/off, 1/strict, 2/loose or ignore",
                                     value, pattern);
 
+        /* In any file: concatenated, a second definition could never take effect. */
         for (size_t i = 0; i < c->n_rules; i++)
-                if (strcmp(c->rules[i].pattern, pattern) == 0)
-                        return parser_error(p, p->line, "duplicate pattern '%s' (first defined on line %u): expected each pattern once",
-                                            pattern, c->rules[i].line);
+                if (strcmp(c->rules[i].pattern, pattern) == 0) {
+                        char where[PATH_MAX + 32];
+
+                        return parser_error(p, p->line, "duplicate pattern '%s' (first defined %s): expected each pattern once",
+                                            pattern, parser_where(p, c->rules[i].file, c->rules[i].line, where, sizeof(where)));
+                }
 
         rules = realloc(c->rules, (c->n_rules + 1) * sizeof(Rule));
         if (!rules) {
@@ -315,6 +335,7 @@ static void parse_rule(Parser *p, const char *pattern, const char *value) {
         rules[c->n_rules] = (Rule) {
                 .pattern = strdup(pattern),
                 .value = v,
+                .file = p->file,
                 .line = p->line,
                 .literal = !pattern_is_glob(pattern),
         };
@@ -327,7 +348,7 @@ static void parse_rule(Parser *p, const char *pattern, const char *value) {
 
 static int parser_handle(void *user, const char *section, const char *name, const char *value) {
         Parser *p = user;
-        Key key;
+        ConfigKey key;
 
         (void) section; /* tracked by the reader, which also sees empty sections */
         p->handled = true;
@@ -360,7 +381,9 @@ static int parser_handle(void *user, const char *section, const char *name, cons
                                      p->key_line[key]);
                         break;
                 }
+                /* Set again in a later file: that file wins, as with systemd's drop-ins. */
                 p->key_line[key] = p->line;
+                p->config->origin[key] = (ConfigOrigin) { .file = p->file, .line = p->line };
                 if (p->section == SECTION_DAEMON)
                         parse_daemon_key(p, key, name, value);
                 else
@@ -519,12 +542,24 @@ static char *parser_read_line(char *str, int num, void *stream) {
         return s;
 }
 
-/* Warnings need the whole file: they compare rules with [global] and with each other. */
+/* The report's copy of FILE, a name the Config owns. */
+static const char *report_file_of(const ConfigReport *report, const char *file) {
+        for (size_t i = 0; i < report->n_files; i++)
+                if (strcmp(report->files[i], file) == 0)
+                        return report->files[i];
+        return NULL;
+}
+
+/* Warnings need every file: they compare rules with [global] (as the last file left
+ * it) and with each other. Each is about the rule's own file. */
 static void config_check_rules(Parser *p) {
         const Config *c = p->config;
 
         for (size_t i = 0; i < c->n_rules; i++) {
                 const Rule *r = &c->rules[i];
+
+                p->file = r->file;
+                p->report_file = report_file_of(p->report, r->file);
 
                 if (r->value != RP_FILTER_IGNORE && c->all != RP_FILTER_UNSET && r->value < c->all) {
                         parser_warning(p, r->line,
@@ -546,9 +581,12 @@ static void config_check_rules(Parser *p) {
                 else if (r->literal)
                         for (size_t j = 0; j < i; j++)
                                 if (!c->rules[j].literal && fnmatch(c->rules[j].pattern, r->pattern, 0) == 0) {
-                                        parser_warning(p, r->line,
-                                                       "rule '%s' is shadowed by '%s' on line %u, which matches first",
-                                                       r->pattern, c->rules[j].pattern, c->rules[j].line);
+                                        char where[PATH_MAX + 32];
+
+                                        parser_warning(p, r->line, "rule '%s' is shadowed by '%s' %s, which matches first",
+                                                       r->pattern, c->rules[j].pattern,
+                                                       parser_where(p, c->rules[j].file, c->rules[j].line, where,
+                                                                    sizeof(where)));
                                         break;
                                 }
         }
@@ -560,6 +598,9 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_rules; i++)
                 free(c->rules[i].pattern);
         free(c->rules);
+        for (size_t i = 0; i < c->n_files; i++)
+                free(c->files[i].path);
+        free(c->files);
         free(c->metrics_file);
         free(c->path);
         free(c);
@@ -572,15 +613,14 @@ static inline void config_freep(Config **c) {
 
 void config_report_done(ConfigReport *report) {
         free(report->messages);
+        for (size_t i = 0; i < report->n_files; i++)
+                free(report->files[i]);
+        free(report->files);
         *report = (ConfigReport) {};
 }
 
-int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *report) {
-        _cleanup_(config_freep) Config *c = NULL;
-        Parser p;
-        int r;
-
-        *report = (ConfigReport) {};
+static int config_new(const char *path, Config **ret) {
+        Config *c;
 
         c = calloc(1, sizeof(Config));
         if (!c)
@@ -595,42 +635,242 @@ int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *re
                 .def = RP_FILTER_UNSET,
                 .path = strdup(path),
         };
-        if (!c->path)
-                /* cppcheck-suppress memleak ; c is freed by _cleanup_(config_freep) */
-                return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ again */
-
-        p = (Parser) { .f = f, .config = c, .report = report };
-
-        r = ini_parse_stream(parser_read_line, &p, parser_handle, &p);
-        if (r == -2 || p.oom)
+        if (!c->path) {
+                free(c);
                 return -ENOMEM;
-        if (ferror(f))
-                return -EIO;
-        /* The reader catches every line inih rejects; this only guards against an inih
-         * that rejects more than we know of. */
-        if (r > 0 && report->n_errors == 0)
-                parser_error(&p, (unsigned) r, "malformed line: expected KEY = VALUE or [SECTION]");
-
-        if (report->n_errors == 0)
-                config_check_rules(&p);
-        if (p.oom)
-                return -ENOMEM;
-
-        /* Messages are already in line order: errors are found line by line, and
-         * warnings (only computed for a file without errors) rule by rule. */
-        if (report->n_errors > 0)
-                return -EINVAL;
-
-        *ret = TAKE_PTR(c);
+        }
+        *ret = c;
         return 0;
 }
 
-int config_load(const char *path, Config **ret, ConfigReport *report) {
+/* PATH becomes the file at hand: recorded in the Config (when KIND says it belongs to
+ * it; NULL for a directory) and in the report. */
+static int parser_begin_file(Parser *p, const char *path, bool in_config, ConfDropinKind kind) {
+        Config *c = p->config;
+        char **files;
+
+        files = realloc(p->report->files, (p->report->n_files + 1) * sizeof(char *));
+        if (!files)
+                return -ENOMEM;
+        p->report->files = files;
+        files[p->report->n_files] = strdup(path);
+        if (!files[p->report->n_files])
+                return -ENOMEM;
+        p->report_file = files[p->report->n_files++];
+
+        p->file = NULL;
+        if (in_config) {
+                ConfigFile *cf = realloc(c->files, (c->n_files + 1) * sizeof(ConfigFile));
+
+                if (!cf)
+                        return -ENOMEM;
+                c->files = cf;
+                cf[c->n_files] = (ConfigFile) { .path = strdup(path), .kind = kind };
+                if (!cf[c->n_files].path)
+                        return -ENOMEM;
+                p->file = cf[c->n_files++].path;
+        }
+
+        p->f = NULL;
+        p->line = 0;
+        p->section = SECTION_NONE;
+        p->line_is_pair = p->handled = false;
+        memset(p->key_line, 0, sizeof(p->key_line));
+        return 0;
+}
+
+/* The file at hand could not be read: say so (line 0: the file as a whole). */
+static void parser_read_failed(Parser *p, int error, const char *what) {
+        parser_error(p, 0, "cannot read the %s: %s", what, strerror(-error));
+        if (p->read_error == 0)
+                p->read_error = error;
+}
+
+/* Parse F, the file at hand. */
+static int parser_parse_stream(Parser *p, FILE *f) {
+        size_t n_errors = p->report->n_errors;
+        int r;
+
+        p->f = f;
+        r = ini_parse_stream(parser_read_line, p, parser_handle, p);
+        if (r == -2 || p->oom)
+                return -ENOMEM;
+        if (ferror(f)) {
+                parser_read_failed(p, -EIO, "configuration");
+                return 0;
+        }
+        /* The reader catches every line inih rejects; this only guards against an inih
+         * that rejects more than we know of. */
+        if (r > 0 && p->report->n_errors == n_errors)
+                parser_error(p, (unsigned) r, "malformed line: expected KEY = VALUE or [SECTION]");
+        return p->oom ? -ENOMEM : 0;
+}
+
+/* Open and parse the file at hand. A directory or a FIFO is refused before it is read
+ * (opening a FIFO would wait for a writer); /dev/null reads as an empty file. */
+static int parser_parse_file(Parser *p, const char *path) {
         _cleanup_(fclosep) FILE *f = NULL;
+        struct stat st;
+        int fd;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                parser_read_failed(p, -errno, "configuration");
+                return p->oom ? -ENOMEM : 0;
+        }
+        if (fstat(fd, &st) < 0) {
+                parser_read_failed(p, -errno, "configuration");
+                (void) close(fd);
+                return p->oom ? -ENOMEM : 0;
+        }
+        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+                int error = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+
+                (void) close(fd);
+                parser_error(p, 0, "cannot read the configuration: %s: expected a file",
+                             error == -EISDIR ? "a directory" : "not a regular file");
+                if (p->read_error == 0)
+                        p->read_error = error;
+                return p->oom ? -ENOMEM : 0;
+        }
+        f = fdopen(fd, "re");
+        if (!f) {
+                (void) close(fd);
+                return -ENOMEM;
+        }
+        return parser_parse_stream(p, f);
+}
+
+/* Stable, by file (in the order read) then line: a dangling symlink's warning comes
+ * before the rules' warnings of earlier files otherwise. Nearly sorted already. */
+static void report_sort(ConfigReport *report) {
+        if (report->n_messages < 2)
+                return;
+        for (size_t i = 1; i < report->n_messages; i++) {
+                ConfigMessage m = report->messages[i];
+                size_t fm = 0, j = i;
+
+                for (size_t k = 0; k < report->n_files; k++)
+                        if (report->files[k] == m.file)
+                                fm = k;
+                while (j > 0) {
+                        const ConfigMessage *prev = &report->messages[j - 1];
+                        size_t fp = 0;
+
+                        for (size_t k = 0; k < report->n_files; k++)
+                                if (report->files[k] == prev->file)
+                                        fp = k;
+                        if (fp < fm || (fp == fm && prev->line <= m.line))
+                                break;
+                        report->messages[j] = *prev;
+                        j--;
+                }
+                report->messages[j] = m;
+        }
+}
+
+/* Warnings, the order of the messages, the verdict. */
+static int parser_finish(Parser *p, Config **c, Config **ret) {
+        if (p->oom)
+                return -ENOMEM;
+        if (p->report->n_errors == 0)
+                config_check_rules(p);
+        if (p->oom)
+                return -ENOMEM;
+        report_sort(p->report);
+        if (p->read_error < 0)
+                return p->read_error;
+        if (p->report->n_errors > 0)
+                return -EINVAL;
+        *ret = TAKE_PTR(*c);
+        return 0;
+}
+
+int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *report) {
+        _cleanup_(config_freep) Config *c = NULL;
+        Parser p;
+        int r;
 
         *report = (ConfigReport) {};
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        return config_load_stream(f, path, ret, report);
+        r = config_new(path, &c);
+        if (r < 0)
+                return r;
+        p = (Parser) { .config = c, .report = report };
+        r = parser_begin_file(&p, path, true, CONF_DROPIN_FILE);
+        if (r >= 0)
+                r = parser_parse_stream(&p, f);
+        if (r < 0)
+                return r;
+        return parser_finish(&p, &c, ret);
+}
+
+int config_load(const char *path, Config **ret, ConfigReport *report) {
+        _cleanup_(config_freep) Config *c = NULL;
+        Parser p;
+        int r;
+
+        *report = (ConfigReport) {};
+        r = config_new(path, &c);
+        if (r < 0)
+                return r;
+        p = (Parser) { .config = c, .report = report };
+        r = parser_begin_file(&p, path, true, CONF_DROPIN_FILE);
+        if (r >= 0)
+                r = parser_parse_file(&p, path);
+        if (r < 0)
+                return r;
+        return parser_finish(&p, &c, ret);
+}
+
+int config_load_dirs(const ConfDirs *dirs, Config **ret, ConfigReport *report) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(confdirs_list_done) ConfDropinList l = {};
+        _cleanup_(freep) char *failed = NULL;
+        Parser p;
+        int r;
+
+        *report = (ConfigReport) {};
+        r = config_new(dirs->main, &c);
+        if (r < 0)
+                return r;
+        p = (Parser) { .config = c, .report = report };
+
+        /* The main file first: it must exist (a missing one is an error naming it). */
+        r = parser_begin_file(&p, dirs->main, true, CONF_DROPIN_FILE);
+        if (r >= 0)
+                r = parser_parse_file(&p, dirs->main);
+        if (r < 0)
+                return r;
+
+        r = confdirs_list(dirs, &l, &failed);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                int error = r;
+
+                /* Not the directory's rules without a word: rejected, like an unreadable file. */
+                r = parser_begin_file(&p, failed ?: "?", false, CONF_DROPIN_FILE);
+                if (r < 0)
+                        return r;
+                parser_read_failed(&p, error, "drop-in directory");
+        }
+
+        for (size_t i = 0; i < l.n_items; i++) {
+                const ConfDropin *d = &l.items[i];
+
+                r = parser_begin_file(&p, d->path, true, d->kind);
+                if (r < 0)
+                        return r;
+                if (d->kind == CONF_DROPIN_DANGLING)
+                        /* systemd reads it as nothing (ENOENT is ignored), and it still takes its
+                         * name: a file of that name in a later directory is not read either. */
+                        parser_warning(&p, 0, "a symlink to nothing: read as empty, and the same name in the "
+                                              "later directories is not read either");
+                if (conf_dropin_is_mask(d->kind))
+                        continue;
+                r = parser_parse_file(&p, d->path);
+                if (r < 0)
+                        return r;
+        }
+        return parser_finish(&p, &c, ret);
 }

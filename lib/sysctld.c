@@ -24,11 +24,6 @@
 #define FILE_SIZE_MAX (16U << 20)  /* more than any sysctl.d file; the rest is not read */
 #define KEY_PREFIX "net/ipv4/conf/"
 
-static void closedirp(DIR **d) {
-        if (*d)
-                (void) closedir(*d);
-}
-
 static bool streq_ptr(const char *a, const char *b) {
         if (!a || !b)
                 return a == b;
@@ -197,21 +192,22 @@ static int open_in_root(int root_fd, const char *path, int flags) {
                 .flags = (unsigned long long) (flags | O_CLOEXEC),
                 .resolve = RESOLVE_IN_ROOT,
         };
-        long fd;
+        long k;
+        int fd;
 
         path += strspn(path, "/");
         if (*path == '\0')
                 path = ".";
-        fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        if (fd >= 0)
-                return (int) fd;
+        k = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        if (k >= 0)
+                return (int) k;
         if (errno != ENOSYS && errno != EPERM)
                 return -errno;
         /* No openat2() (kernel < 5.6, or a seccomp filter): symlinks resolve as usual. */
         fd = openat(root_fd, path, flags | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        return (int) fd;
+        return fd;
 }
 
 /* The path FD was opened as, with ROOT_PATH (canonical) taken off the front. */
@@ -262,8 +258,8 @@ static int list_files(int root_fd, const char *root_path, Found **ret, size_t *r
         int r = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++) {
-                _cleanup_(closedirp) DIR *d = NULL;
                 struct dirent *de;
+                DIR *d;
                 bool dup = false;
                 int fd;
 
@@ -317,6 +313,7 @@ static int list_files(int root_fd, const char *root_path, Found **ret, size_t *r
                         found[n_found].name = strrchr(found[n_found].path, '/') + 1;
                         n_found++;
                 }
+                (void) closedir(d);
         }
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 free(resolved[i]);
@@ -336,9 +333,9 @@ static int list_files(int root_fd, const char *root_path, Found **ret, size_t *r
 /* The whole file (at most FILE_SIZE_MAX); a read error ends it after the last complete
  * line, as read_line() fails on the line it was reading. */
 static int read_file(int root_fd, const char *path, char **ret, size_t *ret_size) {
-        _cleanup_(closep) int fd = -1;
-        _cleanup_(freep) char *buf = NULL;
         size_t size = 0, allocated = 0;
+        char *buf = NULL;
+        int fd;
 
         fd = open_in_root(root_fd, path, O_RDONLY | O_NOCTTY);
         if (fd < 0)
@@ -353,8 +350,11 @@ static int read_file(int root_fd, const char *path, char **ret, size_t *ret_size
                                 break;
                         allocated = allocated ? allocated * 2 : 8192;
                         b = realloc(buf, allocated + 1);
-                        if (!b)
+                        if (!b) {
+                                free(buf);
+                                (void) close(fd);
                                 return -ENOMEM;
+                        }
                         buf = b;
                 }
                 k = read(fd, buf + size, allocated - size);
@@ -369,9 +369,8 @@ static int read_file(int root_fd, const char *path, char **ret, size_t *ret_size
                         break;
                 size += (size_t) k;
         }
-        if (!buf)
-                return -ENODATA;
-        *ret = TAKE_PTR(buf);
+        (void) close(fd);
+        *ret = buf;
         *ret_size = size;
         return 0;
 }
@@ -503,7 +502,7 @@ static int load(Sysctld *s, int root_fd, const char *root_path) {
                 return r;
 
         for (size_t i = 0; i < s->n_files; i++) {
-                _cleanup_(freep) char *buf = NULL;
+                char *buf = NULL;
                 size_t size = 0;
 
                 r = read_file(root_fd, s->files[i], &buf, &size);
@@ -512,6 +511,7 @@ static int load(Sysctld *s, int root_fd, const char *root_path) {
                 if (r < 0)
                         continue; /* dangling symlink, directory, no access: nothing from it */
                 r = parse_file(s, s->files[i], buf, size);
+                free(buf);
                 if (r < 0)
                         return r;
         }
@@ -633,7 +633,8 @@ static Entry *build_table(const Sysctld *s, const char *prefix, const char *targ
 
 /* Whether applying glob KEY writes TARGET. */
 static bool glob_writes(const char *key, const char *prefix, const char *target) {
-        _cleanup_(freep) char *k = NULL;
+        char *k = NULL;
+        bool w;
 
         if (!prefix)
                 /* glob(3) over /proc/sys: '*' does not match a leading '.' nor a '/'. */
@@ -641,29 +642,18 @@ static bool glob_writes(const char *key, const char *prefix, const char *target)
         if (glob_can_match(key, prefix, &k) <= 0)
                 return false;
         if (!string_is_glob(k))
-                return strcmp(k, target) == 0; /* written directly */
-        return fnmatch(k, target, FNM_PATHNAME | FNM_PERIOD) == 0;
+                w = strcmp(k, target) == 0; /* written directly */
+        else
+                w = fnmatch(k, target, FNM_PATHNAME | FNM_PERIOD) == 0;
+        free(k);
+        return w;
 }
 
-static int resolve(const Sysctld *s, const char *name, bool udev, const SysctldLine **ret_line,
-                   int *ret_value) {
-        _cleanup_(freep) char *target = NULL, *prefix = NULL;
-        _cleanup_(freep) Entry *t = NULL;
+/* The winner among TABLE's N entries for TARGET: 1 and *ret_line, *ret_value, or 0. */
+static int winner_of(const Entry *t, size_t n, const char *prefix, const char *target,
+                     const SysctldLine **ret_line, int *ret_value) {
         const SysctldLine *winner = NULL;
         int value = 0, v;
-        size_t n;
-
-        if (asprintf(&target, KEY_PREFIX "%s/rp_filter", name) < 0)
-                return -ENOMEM;
-        if (udev) {
-                /* --prefix=/net/ipv4/conf/NAME, normalized as systemd-sysctl does. */
-                if (asprintf(&prefix, "/" KEY_PREFIX "%s", name) < 0)
-                        return -ENOMEM;
-                sysctld_normalize(prefix);
-        }
-        t = build_table(s, prefix, target, &n);
-        if (!t)
-                return -ENOMEM;
 
         for (size_t i = 0; i < n; i++)
                 if (strcmp(t[i].key, target) == 0) {
@@ -674,9 +664,9 @@ static int resolve(const Sysctld *s, const char *name, bool udev, const SysctldL
                         if (t[i].line->glob || !t[i].line->value ||
                             sysctld_parse_value(t[i].line->value, &v) < 0)
                                 return 0;
-                        winner = t[i].line;
-                        value = v;
-                        goto found;
+                        *ret_line = t[i].line;
+                        *ret_value = v;
+                        return 1;
                 }
         /* The globs write in table order; the last write the kernel accepts stays. */
         for (size_t i = 0; i < n; i++) {
@@ -691,12 +681,46 @@ static int resolve(const Sysctld *s, const char *name, bool udev, const SysctldL
         }
         if (!winner)
                 return 0;
-found:
-        if (ret_line)
-                *ret_line = winner;
-        if (ret_value)
-                *ret_value = value;
+        *ret_line = winner;
+        *ret_value = value;
         return 1;
+}
+
+static int resolve(const Sysctld *s, const char *name, bool udev, const SysctldLine **ret_line,
+                   int *ret_value) {
+        const SysctldLine *line = NULL;
+        char *target = NULL, *prefix = NULL;
+        Entry *t = NULL;
+        int value = 0, r = -ENOMEM;
+        size_t n;
+
+        if (asprintf(&target, KEY_PREFIX "%s/rp_filter", name) < 0) {
+                target = NULL;
+                goto finish;
+        }
+        if (udev) {
+                /* --prefix=/net/ipv4/conf/NAME, normalized as systemd-sysctl does. */
+                if (asprintf(&prefix, "/" KEY_PREFIX "%s", name) < 0) {
+                        prefix = NULL;
+                        goto finish;
+                }
+                sysctld_normalize(prefix);
+        }
+        t = build_table(s, prefix, target, &n);
+        if (!t)
+                goto finish;
+        r = winner_of(t, n, prefix, target, &line, &value);
+        if (r > 0) {
+                if (ret_line)
+                        *ret_line = line;
+                if (ret_value)
+                        *ret_value = value;
+        }
+finish:
+        free(t);
+        free(prefix);
+        free(target);
+        return r;
 }
 
 int sysctld_udev_rp_filter(const Sysctld *s, const char *ifname, const SysctldLine **ret_line, int *ret_value) {

@@ -67,9 +67,9 @@ fi
 [ -f "$DEB" ] || { log "no such .deb: $DEB"; exit 1; }
 VERSION=$(dpkg-deb -f "$DEB" Version)
 ARCH=$(dpkg-deb -f "$DEB" Architecture)
-# The image's name in the archive (org.opencontainers.image.ref.name): podman
-# load names it localhost/rpfguard:VERSION, containerd docker.io/library/rpfguard:VERSION,
-# the name the DaemonSet's "image: rpfguard:VERSION" resolves to.
+# The image's name in the archive: podman load and containerd's import name it
+# docker.io/library/rpfguard:VERSION, the name the DaemonSet's
+# "image: rpfguard:VERSION" resolves to.
 [ -n "$TAG" ] || TAG=rpfguard:${VERSION%-*}
 # Its run-time dependencies, as the .deb's Depends: names them (the first of any
 # alternatives; versions are the archive's).
@@ -143,6 +143,13 @@ def blob(data):
         f.write(data)
     return digest, len(data)
 
+def full_reference(name):
+    # As docker and the kubelet complete a short image name.
+    first = name.split("/")[0]
+    if "/" in name and ("." in first or ":" in first or first == "localhost"):
+        return name
+    return ("docker.io/" if "/" in name else "docker.io/library/") + name
+
 def dumps(o):
     return json.dumps(o, sort_keys=True, separators=(",", ":")).encode()
 
@@ -188,7 +195,10 @@ index = {
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "digest": manifest_digest, "size": manifest_size,
         "platform": {"architecture": arch, "os": "linux"},
-        "annotations": {"org.opencontainers.image.ref.name": tag},
+        # ref.name for OCI tools (skopeo oci-archive:FILE:rpfguard:0.1.0);
+        # podman load and containerd's import take the full reference.
+        "annotations": {"org.opencontainers.image.ref.name": tag,
+                        "io.containerd.image.name": full_reference(tag)},
     }],
 }
 with open(f"{layout}/index.json", "wb") as f:

@@ -111,7 +111,10 @@ start_daemon() {
         : > "$DAEMON_LOG"
         # A simple command, not the nsx function: $! must be the daemon itself
         # (ip netns exec execs it), not a subshell.
-        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "${DAEMON_WRAPPER[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text "$@" >> "$DAEMON_LOG" 2>&1 &
+        # --root: the sysctl.d files the start-up warnings read are the test's (an empty
+        # tree unless it writes some), never the host's.
+        mkdir -p "$TMP/sysctld-root"
+        ip netns exec "$NS" env "${DAEMON_ENV[@]}" "${DAEMON_WRAPPER[@]}" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text --root="$TMP/sysctld-root" "$@" >> "$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         PIDS+=("$DAEMON_PID")
         wait_until "$DAEMON_START_TIMEOUT" grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"

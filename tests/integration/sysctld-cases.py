@@ -44,12 +44,16 @@ def line_for(target):
         return rng.choice(["# a comment", "; another", "", "   ", "not an assignment"])
     if kind < 0.12:
         key = key_for(rng.choice(["all", "default"]))
-    elif kind < 0.45:
-        key = key_for(target if rng.random() < 0.7 else rng.choice(NAMES))
-    elif kind < 0.55:
+    elif kind < 0.22:
+        key = key_for(target)
+    elif kind < 0.32:
         key = key_for(rng.choice(NAMES))
-    else:
-        glob = rng.choice(GLOBS + [target[:2] + "*", target[:1] + "?" + target[2:]])
+    elif kind < 0.60:
+        glob = rng.choice(GLOBS)
+        key = key_for(glob, rng.choice(RESTS))
+    else:  # globs made to match the name (or nearly)
+        glob = rng.choice(["*", target[:2] + "*", "*" + target[-1:], "?" + target[1:],
+                           target[:1] + "[a-z0-9.]" + target[2:], target + "?"])
         key = key_for(glob, rng.choice(RESTS))
     if rng.random() < 0.10:
         return "-" + key  # an exclusion: keeps globs off KEY

@@ -9,6 +9,11 @@
 # The namespace's interfaces, one name a line, as the kernel lists them.
 ns_ifnames() { nsx ls /sys/class/net; }
 
+# table FILE: the --status table of FILE, from its header on (above it: the running
+# daemon's lines, or the note that none runs), each value without its word ("1 strict"
+# as 1), one column a field.
+table() { sed -n '/^INTERFACE /,$p' "$1" | sed -E 's/\b([0-9]+) (off|strict|loose)\b/\1/g'; }
+
 # expect_table WHAT < ROWS: $OUT is the --status table for exactly these rows plus
 # every other interface of the namespace as "unmanaged". A row of ROWS is
 # "NAME IFINDEX RULE WANTED CURRENT EFFECTIVE STATE" with '-' for none and '@' for
@@ -16,8 +21,14 @@ ns_ifnames() { nsx ls /sys/class/net; }
 expect_table() {
         local what=$1 name idx rule wanted cur eff state got want n_if=0
         local -A expected=() seen=() count=([ok]=0 [drift]=0 [ignored]=0 [unmanaged]=0 [ineffective]=0)
+        local tab=$OUT.table
 
-        [ "$(head -n 1 "$OUT" | tr -s ' ')" = "INTERFACE IFINDEX RULE WANTED CURRENT EFFECTIVE STATE" ] ||
+        # No daemon runs in this namespace: --status says so first, and shows no DAEMON column.
+        [ "$(head -n 1 "$OUT" | cut -d'(' -f1)" = "no rpfguard daemon is running: values are the kernel's only " ] ||
+                { show_output; fail "$what: no note that no daemon runs"; }
+        ok "$what: says no daemon is running"
+        table "$OUT" > "$tab"
+        [ "$(head -n 1 "$tab" | tr -s ' ')" = "INTERFACE IFINDEX RULE WANTED CURRENT EFFECTIVE STATE" ] ||
                 { show_output; fail "$what: bad table header"; }
         ok "$what: table header"
 
@@ -31,7 +42,7 @@ expect_table() {
         # Every row, in the table once: the expected ones exactly, any other
         # interface of the namespace (say a fallback tunnel device) as unmanaged.
         for name in all default $(ns_ifnames); do
-                got=$(awk -v n="$name" 'NR > 1 && $1 == n { $1 = ""; sub(/^ /, ""); print }' "$OUT")
+                got=$(awk -v n="$name" 'NR > 1 && $1 == n { $1 = ""; sub(/^ /, ""); print }' "$tab")
                 [ "$(printf '%s\n' "$got" | grep -c .)" = 1 ] ||
                         { show_output; fail "$what: expected exactly one row for $name"; }
                 seen[$name]=1
@@ -51,13 +62,13 @@ expect_table() {
                 [ -n "${seen[$name]+x}" ] || fail "$what: test bug: $name is not in the namespace"
         done
         # ... and no row for anything else (a name cut at a dot, say).
-        got=$(awk 'NR > 1 && NF == 7 { print $1 }' "$OUT" | sort)
+        got=$(awk 'NR > 1 && NF == 7 { print $1 }' "$tab" | sort)
         want=$({ printf '%s\n' all default; ns_ifnames; } | sort)
         [ "$got" = "$want" ] || { show_output; fail "$what: rows are for [$got], expected [$want]"; }
         ok "$what: one row for each of all, default and the $n_if interfaces"
 
         want="$n_if interfaces: ${count[ok]} ok, ${count[drift]} drift, ${count[ignored]} ignored, ${count[unmanaged]} unmanaged, ${count[ineffective]} ineffective"
-        [ "$(tail -n 1 "$OUT")" = "$want" ] || { show_output; fail "$what: summary is '$(tail -n 1 "$OUT")', expected '$want'"; }
+        [ "$(tail -n 1 "$tab")" = "$want" ] || { show_output; fail "$what: summary is '$(tail -n 1 "$tab")', expected '$want'"; }
         ok "$what: summary '$want'"
 }
 
@@ -103,7 +114,7 @@ for line in open(sys.argv[2]):
         continue
     name, idx, rule, wanted, cur, eff, state = f
     row = {'name': name, 'rule': None if rule == '-' else rule, 'wanted': value(wanted),
-           'current': value(cur), 'state': state}
+           'current': value(cur), 'state': state, 'daemon': None}
     if name not in ('all', 'default'):
         row['ifindex'] = int(open('/sys/class/net/%s/ifindex' % name).read()) if idx == '@' else int(idx)
         row['effective'] = value(eff)
@@ -111,6 +122,10 @@ for line in open(sys.argv[2]):
 
 check(doc.get('config') == config, 'config is %s' % config)
 check(doc.get('mode') == 'enforce', 'mode is enforce')
+d = doc.get('daemon')
+check(isinstance(d, dict) and d.get('running') is False and
+      d.get('note') == "no rpfguard daemon is running: values are the kernel's only",
+      'daemon: not running, said plainly')
 for g in ('all', 'default'):
     got = doc.get(g)
     check(isinstance(got, dict) and all(got.get(k, 'absent') == v for k, v in expected[g].items()),
@@ -121,7 +136,7 @@ check(isinstance(ifaces, list), 'interfaces is a list')
 names = [i.get('name') for i in ifaces]
 kernel = sorted(os.listdir('/sys/class/net'))
 check(sorted(names) == kernel, 'one entry per interface: %s' % ' '.join(kernel))
-keys = {'name', 'ifindex', 'rule', 'wanted', 'current', 'effective', 'state'}
+keys = {'name', 'ifindex', 'rule', 'wanted', 'current', 'effective', 'state', 'daemon'}
 for i in ifaces:
     name = i['name']
     check(set(i) == keys, '%s has exactly the fields %s' % (name, ' '.join(sorted(keys))))
@@ -129,7 +144,8 @@ for i in ifaces:
         check(i == expected[name], '%s is %s' % (name, json.dumps(i, sort_keys=True)))
     else:
         idx = int(open('/sys/class/net/%s/ifindex' % name).read())
-        check(i['ifindex'] == idx and i['rule'] is None and i['wanted'] is None and i['state'] == 'unmanaged',
+        check(i['ifindex'] == idx and i['rule'] is None and i['wanted'] is None and i['state'] == 'unmanaged'
+              and i['daemon'] is None,
               '%s (not created by the test) is unmanaged' % name)
 check(all(n in names for n in expected if n not in ('all', 'default')), 'every expected interface is listed')
 
@@ -193,6 +209,31 @@ ethfreep     @  -            -  2  2  unmanaged
 cli status1 --status -c "$CONF"
 expect_rc 3 "--status with drift"
 expect_table "--status with drift" <<< "$BEFORE"
+# Each value with its word, other ints bare.
+grep -qE '^cali1a2b +[0-9]+  cali\* +1 strict +2 loose +2 loose +drift$' "$OUT" ||
+        { show_output; fail "--status: cali1a2b's values are not shown as 1 strict, 2 loose, 2 loose"; }
+ok "--status: values with their word (1 strict, 2 loose)"
+grep -qE '^ethoff +[0-9]+  ethoff +0 off +0 off +2 loose +ineffective$' "$OUT" ||
+        { show_output; fail "--status: ethoff's values are not shown as 0 off, 0 off, 2 loose"; }
+ok "--status: values with their word (0 off)"
+
+# --status IFNAME...: only those rows, the summary and the exit status of those.
+cli status-named --status -c "$CONF" cali1a2b eth9 all
+expect_rc 3 "--status cali1a2b eth9 all (cali1a2b and all drift)"
+[ "$(table "$OUT" | awk 'NR > 1 && NF == 7 { print $1 }' | tr '\n' ' ')" = "all cali1a2b eth9 " ] ||
+        { show_output; fail "--status cali1a2b eth9 all: rows are not exactly all, cali1a2b, eth9"; }
+ok "--status cali1a2b eth9 all: those three rows only"
+[ "$(tail -n 1 "$OUT")" = "2 of the named interfaces: 1 ok, 1 drift, 0 ignored, 0 unmanaged, 0 ineffective" ] ||
+        { show_output; fail "--status cali1a2b eth9 all: summary"; }
+ok "--status cali1a2b eth9 all: summary of those"
+cli status-eth9 --status -c "$CONF" eth9
+expect_rc 0 "--status eth9 (compliant)"
+cli status-nosuch --status -c "$CONF" eth9 nosuch0
+expect_rc 1 "--status eth9 nosuch0"
+expect_line "$ERR" "rpfguard: no interface nosuch0 in this network namespace" "--status eth9 nosuch0: stderr"
+grep -qE '^eth9 ' "$OUT" || { show_output; fail "--status eth9 nosuch0: no row for eth9"; }
+ok "--status eth9 nosuch0: eth9 is still shown"
+
 # The ineffective rule is worth a warning, which goes to stderr, not into the table.
 grep -qE "^$CONF:10: warning: .*ethoff" "$ERR" || { show_output; fail "--status: no warning for line 10"; }
 ok "--status: warning for the ineffective rule on stderr"
@@ -264,7 +305,7 @@ cali* = strict
 EOF
 cli status4 --status -c "$TMP/default.conf"
 expect_rc 3 "--status with only default drifting"
-[ "$(awk '$1 == "default" { print $3, $4, $5, $NF }' "$OUT")" = "default 1 2 drift" ] ||
+[ "$(table "$OUT" | awk '$1 == "default" { print $3, $4, $5, $NF }')" = "default 1 2 drift" ] ||
         { show_output; fail "default is not shown in drift"; }
 ok "--status: default in drift, rule default, wanted 1, current 2"
 rp_set default 1

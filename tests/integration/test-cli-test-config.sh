@@ -18,6 +18,12 @@ expect_out_line() {
         ok "$2: '$1'"
 }
 
+# The resolved rules: the [interfaces] lines of stdout, blanks squeezed, each ending in
+# its origin "; FILE:LINE" (", glob" after a glob).
+resolved_rules() {
+        tr -s ' ' < "$OUT" | sed -n '/^\[interfaces\]/,$p' | grep -E '; [^ ]+:[0-9]+(, glob)?$'
+}
+
 # A file in $TMP from stdin; prints its path.
 conf_file() {
         write_conf "$1"
@@ -166,23 +172,23 @@ while IFS= read -r line; do
         elif [[ $line =~ ^[[:space:]]*([^=[:space:]]+)[[:space:]]*=[[:space:]]*([^[:space:]]+) ]]; then
                 key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
                 case $section in
-                daemon) expect_out_line "$key = $value" "shipped [daemon]" ;;
+                daemon) expect_out_line "$key = $value ; $SHIPPED:$n" "shipped [daemon]" ;;
                 global)
-                        expect_out_line "$key = $(rp_word "$value")" "shipped [global]"
+                        expect_out_line "$key = $(rp_word "$value") ; $SHIPPED:$n" "shipped [global]"
                         case $key in all) seen_all=1 ;; default) seen_default=1 ;; esac
                         ;;
                 interfaces)
                         glob=
                         [[ $key == *[*?[]* ]] && glob=", glob"
-                        rules+=("$key = $(rp_word "$value") ; line $n$glob")
+                        rules+=("$key = $(rp_word "$value") ; $SHIPPED:$n$glob")
                         ;;
                 esac
         fi
 done < "$SHIPPED"
-[ -n "${seen_all:-}" ] || expect_out_line "all = (left alone)" "shipped [global]"
-[ -n "${seen_default:-}" ] || expect_out_line "default = (left alone)" "shipped [global]"
+[ -n "${seen_all:-}" ] || expect_out_line "all = (left alone) ; default" "shipped [global]"
+[ -n "${seen_default:-}" ] || expect_out_line "default = (left alone) ; default" "shipped [global]"
 [ ${#rules[@]} -gt 0 ] || fail "test bug: no rules found in $SHIPPED"
-got=$(tr -s ' ' < "$OUT" | grep -E '; line [0-9]+(, glob)?$')
+got=$(resolved_rules)
 want=$(printf '%s\n' "${rules[@]}")
 [ "$got" = "$want" ] || { show_output; fail "shipped: resolved rules are [$got], expected [$want]"; }
 ok "shipped rpfguard.conf: the ${#rules[@]} rules, resolved, with their lines, in order"
@@ -214,16 +220,17 @@ EOF
 cli spelled -t -c "$CONF_PATH"
 expect_rc 0 "spelled.conf"
 expect_empty "$ERR" "spelled.conf"
-for l in "mode = audit" "log_level = debug" "flap_limit = 3" "flap_window = 30" "flap_backoff = 120" \
-         "resync_interval = 600" "all = off" "default = loose"; do
+for l in "mode = audit ; $CONF_PATH:3" "log_level = debug ; $CONF_PATH:4" "flap_limit = 3 ; $CONF_PATH:5" \
+         "flap_window = 30 ; $CONF_PATH:6" "flap_backoff = 120 ; $CONF_PATH:7" "resync_interval = 600 ; $CONF_PATH:8" \
+         "all = off ; $CONF_PATH:11" "default = loose ; $CONF_PATH:12" "watch_config = no ; default"; do
         expect_out_line "$l" "spelled.conf"
 done
-got=$(tr -s ' ' < "$OUT" | grep -E '; line [0-9]+(, glob)?$')
-want='eth0 = loose ; line 15
-eth1 = strict ; line 16
-tun* = off ; line 17, glob
-lo = ignore ; line 18
-indented = strict ; line 19'
+got=$(resolved_rules)
+want="eth0 = loose ; $CONF_PATH:15
+eth1 = strict ; $CONF_PATH:16
+tun* = off ; $CONF_PATH:17, glob
+lo = ignore ; $CONF_PATH:18
+indented = strict ; $CONF_PATH:19"
 [ "$got" = "$want" ] || { show_output; fail "spelled.conf: resolved rules are [$got], expected [$want]"; }
 ok "spelled.conf: rules resolved, with their lines, in order"
 
@@ -279,8 +286,8 @@ all = 1
 [interfaces] # cali* = loose
 tunl0 = strict
 EOF
-expect_out_line "tunl0 = strict ; line 4" "comments after section headers"
-[ "$(grep -cE '; line [0-9]+(, glob)?$' "$OUT")" = 1 ] || { show_output; fail "comments after section headers: a rule too many"; }
+expect_out_line "tunl0 = strict ; $CONF_PATH:4" "comments after section headers"
+[ "$(resolved_rules | wc -l)" = 1 ] || { show_output; fail "comments after section headers: a rule too many"; }
 ok "comments after section headers: the one rule"
 
 # A UTF-8 byte order mark before line 1 is skipped, as inih does; lines keep their numbers.
@@ -289,8 +296,8 @@ printf '\xef\xbb\xbf[global]\nall = 1\n\n[interfaces]\ncali* = strict\n' > "$CON
 cli bom -t -c "$CONF_PATH"
 expect_rc 0 "byte order mark"
 expect_empty "$ERR" "byte order mark"
-expect_out_line "all = strict" "byte order mark"
-expect_out_line "cali* = strict ; line 5, glob" "byte order mark"
+expect_out_line "all = strict ; $CONF_PATH:2" "byte order mark"
+expect_out_line "cali* = strict ; $CONF_PATH:5, glob" "byte order mark"
 printf '\xef\xbb\xbf[global]\nall = 1\nall = 2\n' > "$CONF_PATH"
 cli bom-error -t -c "$CONF_PATH"
 expect_rc 2 "byte order mark, then an error"
@@ -438,7 +445,7 @@ eth0 = off
 eth1 = strict
 eth2 = loose
 EOF
-expect_out_line "eth0 = off ; line 6" "ineffective rule still listed"
+expect_out_line "eth0 = off ; $CONF_PATH:6" "ineffective rule still listed"
 
 expect_warning too-long "pattern longer than a name" "5:averyveryverylongname.*never match" <<'EOF'
 [global]

@@ -28,7 +28,8 @@ require_rp all -1
 cli status -c "$TMP/rpfguard.conf" --status
 expect_rc 3 "--status with cali1 = -1 and all = -1"
 row=$(awk '$1 == "cali1"' "$OUT")
-[ "$(awk '{ print $5 }' <<< "$row")" = -1 ] || { show_output; fail "--status: cali1's current value is not -1: $row"; }
+# (WANTED is "1 strict": two fields; CURRENT, a value without a word, is the sixth.)
+[ "$(awk '{ print $6 }' <<< "$row")" = -1 ] || { show_output; fail "--status: cali1's current value is not -1: $row"; }
 ok "--status: cali1 current -1"
 [ "$(awk '{ print $NF }' <<< "$row")" = drift ] || { show_output; fail "--status: cali1 is not in state drift: $row"; }
 ok "--status: cali1 state drift"

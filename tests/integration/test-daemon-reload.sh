@@ -74,4 +74,16 @@ expect_rp eth1 1
 
 stop_daemon
 expect_notify_count '^STOPPING=1' 1
+
+# Start-up and reload warn about each sysctl.d line that udev's systemd-sysctl run
+# applies to new interfaces against a rule (the test's own tree, via --root).
+mkdir -p "$TMP/sysctld-root/usr/lib/sysctl.d"
+printf 'net.ipv4.conf.*.rp_filter = 2\n' > "$TMP/sysctld-root/usr/lib/sysctl.d/50-default.conf"
+mv "$TMP/rpfguard.conf.moved" "$TMP/rpfguard.conf"
+start_daemon
+expect_log "/usr/lib/sysctl.d/50-default.conf:1: net.ipv4.conf.*.rp_filter = 2 is applied by udev to every new interface"
+n=$(log_count "is applied by udev")
+kill -HUP "$DAEMON_PID"
+expect_log_count "is applied by udev" $((n * 2))
+stop_daemon
 done_testing

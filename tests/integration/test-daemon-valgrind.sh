@@ -64,6 +64,10 @@ sleep 1.5   # the back-off timer of cali1 is gone with the reload; let the loop 
 
 kill -TERM "$DAEMON_PID"
 rc=0; wait "$DAEMON_PID" || rc=$?
+# valgrind 3.19 does not know openat2() (syscall 437, used by the sysctl.d resolver
+# with RESOLVE_IN_ROOT): it answers ENOSYS, which the resolver handles by falling
+# back to openat(), and says so in five lines. Those lines are not memcheck's.
+sed -i -e '/unhandled amd64-linux syscall: 437/,/valgrind.org\/support\/bug_reports.html/d' "$TMP/valgrind.log"
 [ -s "$TMP/valgrind.log" ] && cat "$TMP/valgrind.log" >&2
 [ $rc = 0 ] || fail "valgrind/daemon exit status $rc (99: memcheck errors or leaks)"
 [ ! -s "$TMP/valgrind.log" ] || fail "valgrind reported problems"

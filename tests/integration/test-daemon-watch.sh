@@ -80,6 +80,30 @@ sleep 0.5
 [ "$(reloads)" = $((n + 1)) ] || fail "the swap gave $(( $(reloads) - n )) reloads, expected 1"
 ok "one swap, one reload"
 
+# The main file itself in a ConfigMap volume: a symlink through ..data, swapped.
+n=$(reloads)
+cm=$TMP/cm
+mkdir -p "$cm/..v1" "$cm/..v2"
+printf '[daemon]\nwatch_config = yes\n[interfaces]\ncali* = strict\n' > "$cm/..v1/rpfguard.conf"
+printf '[daemon]\nwatch_config = yes\n[interfaces]\ncali* = loose\n' > "$cm/..v2/rpfguard.conf"
+ln -s ..v1 "$cm/..data"
+ln -s ..data/rpfguard.conf "$cm/rpfguard.conf"
+stop_daemon
+ip netns exec "$NS" "$RPFGUARD" -c "$cm/rpfguard.conf" --log-format=text --root="$TMP/sysctld-root" > "$TMP/daemon.cm.log" 2>&1 &
+DAEMON_PID=$!
+PIDS+=("$DAEMON_PID")
+DAEMON_LOG=$TMP/daemon.cm.log
+wait_until 10 grep -q "^Started" "$DAEMON_LOG" || fail "daemon did not start"
+expect_rp cali1 1
+ln -s ..v2 "$cm/..data_tmp"
+mv -T "$cm/..data_tmp" "$cm/..data"
+expect_rp cali1 2 2
+ok "a main file in a ConfigMap volume: the ..data swap is applied"
+printf '[daemon]\nwatch_config = yes\n[interfaces]\ncali* = strict\n' > "$TMP/rpfguard.conf"
+stop_daemon
+start_daemon
+d=$TMP/rpfguard.conf.d
+
 # Files that are not configuration do not wake a reload.
 n=$(reloads)
 touch "$d/README" "$TMP/other.txt"

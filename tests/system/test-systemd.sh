@@ -258,6 +258,43 @@ awk -v e="$exposure" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(e <= m) }' ||
         { echo "$sec" >&2; fail "exposure $exposure > $EXPOSURE_MAX"; }
 ok "systemd-analyze security rpfguard.service: exposure $exposure <= $EXPOSURE_MAX"
 
+# --- 9b. Writer attribution, opt-in: the shipped example drop-in (CAP_BPF,
+# CAP_PERFMON, bpf()) and attribute_writers = yes; a change made from another unit
+# is logged with its PID, command and unit, inside the unit's whole sandbox
+# (DynamicUser=, ProtectControlGroups=, ProtectProc=invisible, the seccomp filter).
+# The base unit's exposure (9.) is measured without it.
+DROPIN=/usr/share/doc/rpfguard/examples/rpfguard-attribution.conf
+C test -f "$DROPIN" || fail "the package lacks $DROPIN"
+C mkdir -p /etc/systemd/system/rpfguard.service.d
+C cp "$DROPIN" /etc/systemd/system/rpfguard.service.d/
+C cp /etc/rpfguard.conf /root/rpfguard.conf.before-attribution
+C sed -i 's/^\[daemon\]$/[daemon]\nattribute_writers = yes/' /etc/rpfguard.conf
+C grep -qx 'attribute_writers = yes' /etc/rpfguard.conf || fail "could not set attribute_writers = yes"
+C systemctl daemon-reload
+C systemctl restart rpfguard.service
+attribution_on() { C journalctl --no-pager -q -u rpfguard.service -o cat _PID="$(prop MainPID)" | grep -q '^Writer attribution is on'; }
+wait_until 5 attribution_on ||
+        fail "attribution not on: $(C journalctl --no-pager -q -u rpfguard.service -o cat | grep -i attribution | tail -3)"
+capeff=$(C awk '/^CapEff:/ { print $2 }' "/proc/$(prop MainPID)/status")
+[ "$capeff" = 000000c000001000 ] || fail "CapEff is $capeff, expected CAP_NET_ADMIN CAP_BPF CAP_PERFMON"
+ok "with rpfguard-attribution.conf: attribution on, CapEff = CAP_NET_ADMIN CAP_BPF CAP_PERFMON"
+# The writer keeps running a little: its unit (and cgroup) outlive the write.
+C systemd-run --quiet --unit=rpfguard-systest-writer.service \
+        sh -c "echo 2 > /proc/sys/net/ipv4/conf/$CALI/rp_filter; sleep 2"
+wait_until 5 has_entry RPFGUARD_IFNAME="$CALI" RPFGUARD_WRITER_UNIT=rpfguard-systest-writer.service ||
+        fail "no entry naming the writer: $(C journalctl --no-pager -q -u rpfguard.service -o cat | tail -3)"
+wait_until 5 rp_is "$CALI" 1 || fail "$CALI not corrected"
+json=$(entry RPFGUARD_IFNAME="$CALI" RPFGUARD_WRITER_UNIT=rpfguard-systest-writer.service)
+wpid=$(field OBJECT_PID <<<"$json")
+[ "$(field OBJECT_COMM <<<"$json")" = sh ] || fail "OBJECT_COMM in $json"
+[ "$(field MESSAGE <<<"$json")" = "$CALI: rp_filter 2 -> 1 (rule cali*, changed by sh[$wpid] of rpfguard-systest-writer.service)" ] ||
+        fail "MESSAGE in $json"
+ok "journalctl -u rpfguard RPFGUARD_WRITER_UNIT=rpfguard-systest-writer.service: sh[$wpid], OBJECT_PID, OBJECT_COMM"
+C rm -r /etc/systemd/system/rpfguard.service.d
+C cp /root/rpfguard.conf.before-attribution /etc/rpfguard.conf
+C systemctl daemon-reload
+C systemctl restart rpfguard.service
+
 # --- 10. Stop: a clean exit, nothing restored, no restarts on the way.
 [ "$(prop NRestarts)" = 0 ] || fail "the unit was restarted $(prop NRestarts) times (watchdog?)"
 C systemctl stop rpfguard.service

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* test-config: every error and warning of SPEC §2, the value words, the defaults and
- * the parser's quirks, each checked for its line and message. No root, no /etc. */
+ * the parser's quirks, each checked for its line and message; the merge of drop-ins
+ * (SPEC §9) on fixture trees in a temporary directory. No root needed, no /etc. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -426,9 +432,14 @@ START_TEST(test_missing_file) {
 
         ck_assert_int_eq(config_load("/nonexistent-rpfguard-dir/rpfguard.conf", &c, &report), -ENOENT);
         ck_assert_ptr_eq(c, SENTINEL);
-        ck_assert_uint_eq(report.n_messages, 0); /* filled (empty) whatever the result */
-        ck_assert_uint_eq(report.n_errors, 0);
+        /* Filled whatever the result: one error about the whole file, naming it. */
+        ck_assert_uint_eq(report.n_messages, 1);
+        ck_assert_uint_eq(report.n_errors, 1);
+        ck_assert_str_eq(report.messages[0].file, "/nonexistent-rpfguard-dir/rpfguard.conf");
+        ck_assert_uint_eq(report.messages[0].line, 0);
+        check_text(&report.messages[0], "cannot read the configuration: No such file or directory");
         config_report_done(&report);
+        ck_assert_ptr_null(report.files);
 }
 END_TEST
 
@@ -503,6 +514,397 @@ START_TEST(test_file_ok) {
         config_report_done(&report);
         ck_assert_int_eq(unlink(path), 0);
         free(path);
+}
+END_TEST
+
+/* ---- drop-ins (SPEC §9) -------------------------------------------------------------- */
+
+#define MAIN "etc/rpfguard.conf"
+#define ETC "etc/rpfguard.conf.d/"
+#define RUN "run/rpfguard.conf.d/"
+#define LIB "usr/lib/rpfguard.conf.d/"
+
+typedef struct Fixture {
+        const char *path;       /* relative to the tree's root */
+        const char *content;    /* a regular file, or */
+        const char *link;       /* a symlink to this; both NULL: a directory */
+} Fixture;
+
+typedef struct ExpectMessage {
+        ConfigSeverity severity;
+        const char *file;       /* relative to the root */
+        unsigned line;
+        const char *text[2];    /* substrings; "@" stands for the root */
+} ExpectMessage;
+
+typedef struct ExpectOrigin {
+        ConfigKey key;
+        const char *file;       /* NULL: the default */
+        unsigned line;
+} ExpectOrigin;
+
+typedef struct DropinCase {
+        const char *what;
+        Fixture files[8];
+        int result;
+        const char *rules[8];   /* "PATTERN=VALUE@FILE:LINE", in order */
+        ExpectOrigin origins[4];
+        ExpectMessage messages[4];
+        const char *files_read[6]; /* Config.files, in order ("!" prefix: a mask) */
+} DropinCase;
+
+#define E(f, l, t1, t2) { CONFIG_ERROR, (f), (l), { (t1), (t2) } }
+#define W(f, l, t1, t2) { CONFIG_WARNING, (f), (l), { (t1), (t2) } }
+#define O(k, f, l) { CONFIG_KEY_##k, (f), (l) }
+#define O_DEFAULT(k) { CONFIG_KEY_##k, NULL, 0 }
+
+static const DropinCase dropin_cases[] = {
+        { "the main file alone",
+          .files = { { MAIN, "[interfaces]\neth0 = 1\n" } },
+          .rules = { "eth0=strict@" MAIN ":2" },
+          .files_read = { MAIN } },
+        { "rules concatenate: the main file first, then the drop-ins by name",
+          .files = { { MAIN, "[interfaces]\nlo = ignore\neth0 = loose\n" },
+                     { LIB "20-b.conf", "[interfaces]\ntunl0 = 1\n" },
+                     { ETC "10-a.conf", "; the CNI\n[interfaces]\ncali* = strict\nvxlan.calico = 1\n" },
+                     { RUN "30-c.conf", "[interfaces]\neth* = off\n" } },
+          .rules = { "lo=ignore@" MAIN ":2", "eth0=loose@" MAIN ":3", "cali*=strict@" ETC "10-a.conf:3",
+                     "vxlan.calico=strict@" ETC "10-a.conf:4", "tunl0=strict@" LIB "20-b.conf:2",
+                     "eth*=off@" RUN "30-c.conf:2" },
+          .files_read = { MAIN, ETC "10-a.conf", LIB "20-b.conf", RUN "30-c.conf" } },
+        { "a [daemon] key set again in a later file overrides, and says where",
+          .files = { { MAIN, "[daemon]\nmode = audit\nflap_limit = 7\n" },
+                     { ETC "50-a.conf", "[daemon]\nmode = enforce\n" },
+                     { ETC "60-b.conf", "\n[daemon]\nflap_limit = 9\n" } },
+          .origins = { O(MODE, ETC "50-a.conf", 2), O(FLAP_LIMIT, ETC "60-b.conf", 3), O_DEFAULT(LOG_LEVEL),
+                       O_DEFAULT(ALL) },
+          .files_read = { MAIN, ETC "50-a.conf", ETC "60-b.conf" } },
+        { "a [global] key set again later: the rules are checked against the last value",
+          .files = { { MAIN, "[global]\nall = 0\n[interfaces]\neth0 = strict\n" },
+                     { ETC "50-a.conf", "[global]\nall = loose\n" } },
+          .rules = { "eth0=strict@" MAIN ":4" },
+          .origins = { O(ALL, ETC "50-a.conf", 2), O_DEFAULT(DEFAULT) },
+          .messages = { W(MAIN, 4, "'eth0 = strict' is below all = loose", NULL) } },
+        { "the same key twice in one drop-in is an error there",
+          .files = { { MAIN, "[daemon]\nmode = audit\n" },
+                     { ETC "50-a.conf", "[daemon]\nmode = enforce\nmode = audit\n" } },
+          .result = -EINVAL,
+          .messages = { E(ETC "50-a.conf", 3, "duplicate key 'mode' (first set on line 2)", NULL) } },
+        { "a pattern defined again in another file names both places",
+          .files = { { MAIN, "[interfaces]\n\ncali* = strict\n" },
+                     { RUN "50-a.conf", "[interfaces]\ncali* = loose\n" } },
+          .result = -EINVAL,
+          .messages = { E(RUN "50-a.conf", 2, "duplicate pattern 'cali*'", "first defined in @/" MAIN ":3") } },
+        { "the same pattern in two drop-ins",
+          .files = { { ETC "10-a.conf", "[interfaces]\ntunl0 = 1\n" },
+                     { LIB "20-b.conf", "[interfaces]\neth0 = 1\ntunl0 = 1\n" }, { MAIN, "" } },
+          .result = -EINVAL,
+          .messages = { E(LIB "20-b.conf", 3, "duplicate pattern 'tunl0'", "in @/" ETC "10-a.conf:2") } },
+        { "errors in several files: all of them, in the order read",
+          .files = { { MAIN, "[daemon]\nmode = loud\n" },
+                     { ETC "90-z.conf", "[daemon]\nflap_limit = 0\n" },
+                     { ETC "10-a.conf", "[nonsense]\n" } },
+          .result = -EINVAL,
+          .messages = { E(MAIN, 2, "invalid mode 'loud'", NULL), E(ETC "10-a.conf", 1, "unknown section [nonsense]", NULL),
+                        E(ETC "90-z.conf", 2, "out-of-range flap_limit", NULL) } },
+        { "every file starts outside a section",
+          .files = { { MAIN, "[interfaces]\neth0 = 1\n" }, { ETC "50-a.conf", "tunl0 = 1\n" } },
+          .result = -EINVAL,
+          .messages = { E(ETC "50-a.conf", 1, "'tunl0' outside of a section", NULL) } },
+        { "a mask is not read: its errors do not count, nor its rules",
+          .files = { { MAIN, "[interfaces]\neth0 = 1\n" },
+                     { LIB "50-cni.conf", "[interfaces]\neth0 = 2\nbroken line\n" },
+                     { ETC "50-cni.conf", .link = "/dev/null" },
+                     { RUN "60-empty.conf", "" }, { LIB "60-empty.conf", "[interfaces]\nlo = 1\n" } },
+          .rules = { "eth0=strict@" MAIN ":2" },
+          .files_read = { MAIN, "!" ETC "50-cni.conf", "!" RUN "60-empty.conf" } },
+        { "a dangling symlink: a warning, and it still hides the name",
+          .files = { { MAIN, "" }, { ETC "50-a.conf", .link = "/nonexistent-rpfguard/50-a.conf" },
+                     { LIB "50-a.conf", "[interfaces]\nlo = 1\n" } },
+          .messages = { W(ETC "50-a.conf", 0, "a symlink to nothing", NULL) },
+          .files_read = { MAIN, "!" ETC "50-a.conf" } },
+        { "a literal shadowed by a glob of an earlier file",
+          .files = { { MAIN, "[interfaces]\ncali* = strict\n" }, { ETC "50-a.conf", "[interfaces]\n\ncali0 = loose\n" } },
+          .rules = { "cali*=strict@" MAIN ":2", "cali0=loose@" ETC "50-a.conf:3" },
+          .messages = { W(ETC "50-a.conf", 3, "'cali0' is shadowed by 'cali*' in @/" MAIN ":2", NULL) } },
+        { "warnings sorted by file: a later file's dangling symlink after an earlier file's rule",
+          .files = { { MAIN, "[global]\nall = 2\n[interfaces]\neth0 = 1\n" },
+                     { ETC "50-a.conf", .link = "/nonexistent-rpfguard/x" },
+                     { ETC "60-b.conf", "[interfaces]\neth1 = 1\n" } },
+          .rules = { "eth0=strict@" MAIN ":4", "eth1=strict@" ETC "60-b.conf:2" },
+          .messages = { W(MAIN, 4, "below all", NULL), W(ETC "50-a.conf", 0, "symlink to nothing", NULL),
+                        W(ETC "60-b.conf", 2, "below all", NULL) } },
+        { "metrics_file set in the main file, emptied by a drop-in",
+          .files = { { MAIN, "[daemon]\nmetrics_file = /run/x.prom\n" },
+                     { ETC "50-a.conf", "[daemon]\nmetrics_file =\n" } },
+          .origins = { O(METRICS_FILE, ETC "50-a.conf", 2) } },
+        { "a missing main file is an error naming it, and the drop-ins are still checked",
+          .files = { { ETC "50-a.conf", "[daemon]\nmode = x\n" } },
+          .result = -ENOENT,
+          .messages = { E(MAIN, 0, "cannot read the configuration: No such file or directory", NULL),
+                        E(ETC "50-a.conf", 2, "invalid mode 'x'", NULL) } },
+        { "a missing main file with good drop-ins is still an error",
+          .files = { { ETC "50-a.conf", "[interfaces]\neth0 = 1\n" } },
+          .result = -ENOENT,
+          .messages = { E(MAIN, 0, "No such file", NULL) } },
+        { "a directory named like a drop-in is an error naming it",
+          .files = { { MAIN, "" }, { ETC "50-a.conf" }, { LIB "50-a.conf", "[interfaces]\nlo = 1\n" } },
+          .result = -EISDIR,
+          .messages = { E(ETC "50-a.conf", 0, "a directory: expected a file", NULL) } },
+        { "a main file that is a symlink to /dev/null reads as empty",
+          .files = { { MAIN, .link = "/dev/null" }, { ETC "50-a.conf", "[interfaces]\nlo = 1\n" } },
+          .rules = { "lo=strict@" ETC "50-a.conf:2" } },
+        { "a drop-in directory that cannot be listed is an error naming it",
+          .files = { { MAIN, "" }, { "run/rpfguard.conf.d", "a file, not a directory\n" } },
+          .result = -ENOTDIR,
+          .messages = { E("run/rpfguard.conf.d", 0, "cannot read the drop-in directory: Not a directory", NULL) } },
+};
+
+static char dropin_base[] = "/tmp/rpfguard-test-config-XXXXXX";
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st, (void) flag, (void) ftw;
+        (void) chmod(path, 0700);
+        return remove(path) < 0 ? -1 : 0;
+}
+
+static void dropin_setup(void) {
+        ck_assert_ptr_nonnull(mkdtemp(dropin_base));
+}
+
+static void dropin_teardown(void) {
+        (void) nftw(dropin_base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void mkdir_p(const char *path) {
+        char buf[PATH_MAX];
+
+        (void) snprintf(buf, sizeof(buf), "%s", path);
+        for (char *p = buf + 1; *p; p++)
+                if (*p == '/') {
+                        *p = '\0';
+                        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
+                        *p = '/';
+                }
+        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
+}
+
+static void build_tree(const Fixture *files, const char *root) {
+        char path[PATH_MAX];
+
+        mkdir_p(root);
+        for (const Fixture *f = files; f->path; f++) {
+                char *slash;
+
+                (void) snprintf(path, sizeof(path), "%s/%s", root, f->path);
+                slash = strrchr(path, '/');
+                *slash = '\0';
+                mkdir_p(path);
+                *slash = '/';
+                if (f->link)
+                        ck_assert_msg(symlink(f->link, path) == 0, "symlink %s: %m", path);
+                else if (f->content) {
+                        FILE *out = fopen(path, "we");
+
+                        ck_assert_msg(out, "fopen %s: %m", path);
+                        ck_assert_int_eq(fwrite(f->content, 1, strlen(f->content), out), strlen(f->content));
+                        ck_assert_int_eq(fclose(out), 0);
+                } else
+                        mkdir_p(path);
+        }
+}
+
+/* S with every "@" replaced by ROOT. */
+static void expand(const char *s, const char *root, char *buf, size_t size) {
+        size_t n = 0;
+
+        for (; *s && n + 1 < size; s++)
+                if (*s == '@')
+                        n += (size_t) snprintf(buf + n, size - n, "%s", root);
+                else
+                        buf[n++] = *s;
+        buf[n < size ? n : size - 1] = '\0';
+}
+
+static void dump_dropin_report(const char *what, const ConfigReport *report) {
+        fprintf(stderr, "--- %s: %zu message(s):\n", what, report->n_messages);
+        for (size_t i = 0; i < report->n_messages; i++)
+                fprintf(stderr, "  %s %s:%u: %s\n", report->messages[i].severity == CONFIG_ERROR ? "error" : "warning",
+                        report->messages[i].file, report->messages[i].line, report->messages[i].text);
+}
+
+START_TEST(test_dropins) {
+        const DropinCase *t = &dropin_cases[_i];
+        char root[PATH_MAX], want[2 * PATH_MAX], got[2 * PATH_MAX];
+        ConfDirs d = {};
+        ConfigReport report;
+        Config *c = SENTINEL;
+        size_t n;
+        int r;
+
+        (void) snprintf(root, sizeof(root), "%s/case-%d", dropin_base, _i);
+        build_tree(t->files, root);
+        ck_assert_int_eq(confdirs_default(root, &d), 0);
+
+        r = config_load_dirs(&d, &c, &report);
+        for (n = 0; n < ELEMENTSOF(t->messages) && t->messages[n].file; n++)
+                ;
+        if (r != t->result || report.n_messages != n)
+                dump_dropin_report(t->what, &report);
+        ck_assert_msg(r == t->result, "%s: returned %d, expected %d", t->what, r, t->result);
+        ck_assert_msg(report.n_messages == n, "%s: %zu messages, expected %zu", t->what, report.n_messages, n);
+        for (size_t i = 0; i < n; i++) {
+                const ExpectMessage *e = &t->messages[i];
+                const ConfigMessage *m = &report.messages[i];
+
+                (void) snprintf(want, sizeof(want), "%s/%s", root, e->file);
+                ck_assert_msg(m->severity == e->severity, "%s: message %zu: wrong severity", t->what, i);
+                ck_assert_msg(m->file && strcmp(m->file, want) == 0, "%s: message %zu is about %s, expected %s", t->what,
+                              i, m->file, want);
+                ck_assert_msg(m->line == e->line, "%s: message %zu on line %u, expected %u", t->what, i, m->line,
+                              e->line);
+                for (size_t k = 0; k < ELEMENTSOF(e->text) && e->text[k]; k++) {
+                        expand(e->text[k], root, got, sizeof(got));
+                        ck_assert_msg(strstr(m->text, got), "%s: message '%s' lacks '%s'", t->what, m->text, got);
+                }
+        }
+
+        if (t->result < 0) {
+                ck_assert_ptr_eq(c, SENTINEL); /* untouched on failure */
+                config_report_done(&report);
+                confdirs_done(&d);
+                return;
+        }
+        ck_assert_ptr_nonnull(c);
+        (void) snprintf(want, sizeof(want), "%s/" MAIN, root);
+        ck_assert_str_eq(c->path, want);
+
+        for (n = 0; n < ELEMENTSOF(t->rules) && t->rules[n]; n++)
+                ;
+        if (t->rules[0] || t->files_read[0])
+                ck_assert_msg(c->n_rules == n, "%s: %zu rules, expected %zu", t->what, c->n_rules, n);
+        for (size_t i = 0; i < n; i++) {
+                const Rule *rule = &c->rules[i];
+
+                (void) snprintf(got, sizeof(got), "%s=%s@%s:%u", rule->pattern, rp_filter_to_string(rule->value),
+                                rule->file + strlen(root) + 1, rule->line);
+                ck_assert_msg(strcmp(got, t->rules[i]) == 0, "%s: rule %zu is %s, expected %s", t->what, i, got,
+                              t->rules[i]);
+                ck_assert_msg(strncmp(rule->file, root, strlen(root)) == 0, "%s: rule file %s", t->what, rule->file);
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(t->origins) && (t->origins[i].file || t->origins[i].key); i++) {
+                const ExpectOrigin *e = &t->origins[i];
+                ConfigOrigin o = c->origin[e->key];
+
+                if (!e->file) {
+                        ck_assert_msg(!o.file, "%s: %s set by %s, expected the default", t->what,
+                                      config_key_to_string(e->key), o.file);
+                        continue;
+                }
+                (void) snprintf(want, sizeof(want), "%s/%s", root, e->file);
+                ck_assert_msg(o.file && strcmp(o.file, want) == 0 && o.line == e->line,
+                              "%s: %s set by %s:%u, expected %s:%u", t->what, config_key_to_string(e->key),
+                              o.file ?: "(default)", o.line, want, e->line);
+        }
+
+        for (n = 0; n < ELEMENTSOF(t->files_read) && t->files_read[n]; n++) {
+                bool mask = t->files_read[n][0] == '!';
+
+                ck_assert_msg(n < c->n_files, "%s: only %zu files", t->what, c->n_files);
+                (void) snprintf(want, sizeof(want), "%s/%s", root, t->files_read[n] + mask);
+                ck_assert_str_eq(c->files[n].path, want);
+                ck_assert_msg(conf_dropin_is_mask(c->files[n].kind) == mask, "%s: %s is%s a mask", t->what, want,
+                              mask ? " not" : "");
+        }
+        if (n > 0)
+                ck_assert_uint_eq(c->n_files, n);
+
+        config_free(c);
+        config_report_done(&report);
+        confdirs_done(&d);
+}
+END_TEST
+
+/* Root without its effective capabilities is subject to file permissions (check runs
+ * each test in a child of its own, so this does not leak). */
+static void drop_capabilities(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = {};
+
+        ck_assert_int_eq(syscall(SYS_capset, &h, data), 0);
+}
+
+START_TEST(test_dropin_unreadable) {
+        static const Fixture files[] = {
+                { .path = MAIN, .content = "[interfaces]\neth0 = 1\n" },
+                { .path = ETC "50-a.conf", .content = "[interfaces]\nlo = 1\n" },
+                { .path = ETC "60-b.conf", .content = "[daemon]\nmode = x\n" },
+                {},
+        };
+        char root[PATH_MAX], path[2 * PATH_MAX];
+        ConfDirs d = {};
+        ConfigReport report;
+        Config *c = SENTINEL;
+
+        (void) snprintf(root, sizeof(root), "%s/unreadable", dropin_base);
+        build_tree(files, root);
+        (void) snprintf(path, sizeof(path), "%s/" ETC "50-a.conf", root);
+        ck_assert_int_eq(chmod(path, 0), 0);
+        drop_capabilities();
+
+        ck_assert_int_eq(confdirs_default(root, &d), 0);
+        ck_assert_int_eq(config_load_dirs(&d, &c, &report), -EACCES);
+        ck_assert_ptr_eq(c, SENTINEL);
+        ck_assert_uint_eq(report.n_errors, 2);
+        ck_assert_str_eq(report.messages[0].file, path);
+        ck_assert_uint_eq(report.messages[0].line, 0);
+        check_text(&report.messages[0], "cannot read the configuration: Permission denied");
+        ck_assert_uint_eq(report.messages[1].line, 2); /* the next file is still checked */
+        check_text(&report.messages[1], "invalid mode");
+        config_report_done(&report);
+        confdirs_done(&d);
+}
+END_TEST
+
+/* The single-file loaders name their one file in every message and rule. */
+START_TEST(test_stream_names_file) {
+        ConfigReport report;
+        Config *c = NULL;
+
+        ck_assert_int_eq(load_string("[global]\nall = 2\n[interfaces]\neth0 = 1\n", &c, &report), 0);
+        ck_assert_uint_eq(report.n_messages, 1);
+        ck_assert_str_eq(report.messages[0].file, "test.conf");
+        ck_assert_str_eq(c->rules[0].file, "test.conf");
+        ck_assert_str_eq(c->origin[CONFIG_KEY_ALL].file, "test.conf");
+        ck_assert_uint_eq(c->origin[CONFIG_KEY_ALL].line, 2);
+        ck_assert_ptr_null(c->origin[CONFIG_KEY_MODE].file);
+        ck_assert_uint_eq(c->n_files, 1);
+        ck_assert_str_eq(c->files[0].path, "test.conf");
+        config_free(c);
+        config_report_done(&report);
+}
+END_TEST
+
+static const struct {
+        ConfigKey key;
+        const char *name, *section;
+} key_names[] = {
+        { CONFIG_KEY_MODE, "mode", "daemon" },
+        { CONFIG_KEY_ATTRIBUTE_WRITERS, "attribute_writers", "daemon" },
+        { CONFIG_KEY_ALL, "all", "global" },
+        { CONFIG_KEY_DEFAULT, "default", "global" },
+        { _CONFIG_KEY_MAX, NULL, NULL },
+};
+
+START_TEST(test_key_names) {
+        if (key_names[_i].name) {
+                ck_assert_str_eq(config_key_to_string(key_names[_i].key), key_names[_i].name);
+                ck_assert_str_eq(config_key_section(key_names[_i].key), key_names[_i].section);
+        } else {
+                ck_assert_ptr_null(config_key_to_string(key_names[_i].key));
+                ck_assert_ptr_null(config_key_section(key_names[_i].key));
+        }
 }
 END_TEST
 
@@ -1000,6 +1402,14 @@ static Suite *config_suite(void) {
         tc = tcase_create("files");
         tcase_add_test(tc, test_missing_file);
         tcase_add_test(tc, test_file_ok);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("dropins");
+        tcase_add_unchecked_fixture(tc, dropin_setup, dropin_teardown);
+        tcase_add_loop_test(tc, test_dropins, 0, ELEMENTSOF(dropin_cases));
+        tcase_add_test(tc, test_dropin_unreadable);
+        tcase_add_test(tc, test_stream_names_file);
+        tcase_add_loop_test(tc, test_key_names, 0, ELEMENTSOF(key_names));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("values");

@@ -86,7 +86,7 @@ void iface_hold(Iface *i, IfaceHoldList *l, IfaceHold hold, usec_t until);
 void iface_release(Iface *i, IfaceHoldList *l);
 /* The earliest hold_until on the list, or USEC_INFINITY. */
 usec_t iface_hold_list_next(const IfaceHoldList *l);
-/* The first interface whose hold ended at NOW or before, or NULL. */
+/* The interface whose hold ended first, at NOW or before, or NULL. */
 Iface *iface_hold_list_expired(const IfaceHoldList *l, usec_t now);
 
 /* Forget the fight and any hold: a new name, a deletion, a new configuration. */

@@ -104,10 +104,13 @@ usec_t iface_hold_list_next(const IfaceHoldList *l) {
 }
 
 Iface *iface_hold_list_expired(const IfaceHoldList *l, usec_t now) {
+        Iface *first = NULL;
+
+        /* The earliest one: holds end in the order of their deadlines. */
         for (Iface *i = l->head; i; i = i->hold_next)
-                if (i->hold_until <= now)
-                        return i;
-        return NULL;
+                if (i->hold_until <= now && (!first || i->hold_until < first->hold_until))
+                        first = i;
+        return first;
 }
 
 void iface_forget(Iface *i, IfaceHoldList *l) {
