@@ -6,7 +6,6 @@
 #include "watch.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,17 +100,23 @@ static int watch_add(ConfigWatch *w, const char *dir, WatchMatch match, const ch
 
 /* The directory that holds PATH, and PATH's last component. */
 static int split_path(const char *path, char **ret_dir, char **ret_base) {
-        _cleanup_(freep) char *a = strdup(path), *b = strdup(path);
+        const char *slash = strrchr(path, '/');
+        char *dir, *base;
 
-        if (!a || !b)
-                return -ENOMEM;
-        *ret_dir = strdup(dirname(a));
-        *ret_base = strdup(basename(b));
-        if (!*ret_dir || !*ret_base) {
-                free(*ret_dir);
-                free(*ret_base);
+        if (!slash)
+                dir = strdup(".");
+        else if (slash == path)
+                dir = strdup("/");
+        else
+                dir = strndup(path, (size_t) (slash - path));
+        base = strdup(slash ? slash + 1 : path);
+        if (!dir || !base) {
+                free(dir);
+                free(base);
                 return -ENOMEM;
         }
+        *ret_dir = dir;
+        *ret_base = base;
         return 0;
 }
 
@@ -252,7 +257,7 @@ int config_watch_new(sd_event *event, const char *const *files, const char *cons
         r = sd_event_add_io(event, &w->io, w->fd, EPOLLIN, watch_on_inotify, w);
         if (r < 0)
                 goto fail;
-        r = sd_event_add_time_relative(event, &w->timer, CLOCK_MONOTONIC, CONFIG_WATCH_DEBOUNCE_USEC, 10 * 1000,
+        r = sd_event_add_time_relative(event, &w->timer, CLOCK_MONOTONIC, CONFIG_WATCH_DEBOUNCE_USEC, 10 * USEC_PER_MSEC,
                                        watch_on_timer, w);
         if (r >= 0)
                 r = sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);

@@ -4,12 +4,13 @@
  * (the kubelet swaps a "..data" symlink) and to directories created later. */
 #pragma once
 
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 typedef struct ConfigWatch ConfigWatch;
 
 /* How long a burst of changes is waited out before the callback runs once. */
-#define CONFIG_WATCH_DEBOUNCE_USEC (200 * 1000)
+#define CONFIG_WATCH_DEBOUNCE_USEC (UINT64_C(200) * 1000)
 
 typedef void (*config_watch_handler_t)(void *userdata);
 
