@@ -285,7 +285,8 @@ static void emit_json(int level, int error, LogKind kind, const LogFields *f, co
                 if (f->event)
                         json_field_string(&j, "rpfguard_event", f->event);
                 if (f->writer) {
-                        json_field_int(&j, "object_pid", f->writer->pid);
+                        if (f->writer->pid > 0)
+                                json_field_int(&j, "object_pid", f->writer->pid);
                         json_field_string(&j, "object_comm", f->writer->comm);
                         if (f->writer->unit)
                                 json_field_string(&j, "rpfguard_writer_unit", f->writer->unit);
@@ -335,7 +336,8 @@ static void emit(int level, int error, LogKind kind, const LogFields *f, bool pr
                 if (f->event)
                         entry_addf(&e, "RPFGUARD_EVENT=%s", f->event);
                 if (f->writer) {
-                        entry_addf(&e, "OBJECT_PID=%d", f->writer->pid);
+                        if (f->writer->pid > 0)
+                                entry_addf(&e, "OBJECT_PID=%d", f->writer->pid);
                         entry_addf(&e, "OBJECT_COMM=%s", f->writer->comm);
                         if (f->writer->unit)
                                 entry_addf(&e, "RPFGUARD_WRITER_UNIT=%s", f->writer->unit);
@@ -387,12 +389,18 @@ void log_event(int level, LogKind kind, const LogFields *f, const char *fmt, ...
 }
 
 char *log_writer_text(const LogWriter *w, char *buf, size_t size) {
+        char pid[16] = "";
+        int n;
+
+        if (w->pid > 0)
+                (void) snprintf(pid, sizeof(pid), "[%d]", w->pid);
+        n = snprintf(buf, size, "%s%s", w->comm, pid);
+        if (n < 0 || (size_t) n >= size)
+                return buf;
         if (w->unit)
-                (void) snprintf(buf, size, "%s[%d] of %s", w->comm, w->pid, w->unit);
+                (void) snprintf(buf + n, size - (size_t) n, " of %s", w->unit);
         else if (w->cgroup)
-                (void) snprintf(buf, size, "%s[%d] in cgroup %s", w->comm, w->pid, w->cgroup);
-        else
-                (void) snprintf(buf, size, "%s[%d]", w->comm, w->pid);
+                (void) snprintf(buf + n, size - (size_t) n, " in cgroup %s", w->cgroup);
         return buf;
 }
 

@@ -28,14 +28,14 @@ typedef enum LogKind {
 /* Who changed a value, where writer attribution knows it: OBJECT_PID=, OBJECT_COMM=
  * (systemd-networkd's names) and RPFGUARD_WRITER_UNIT=. */
 typedef struct LogWriter {
-        int pid;              /* the process (thread group) */
+        int pid;              /* the process, in this PID namespace; 0: not visible here */
         const char *comm;
         const char *unit;     /* NULL: not in a systemd unit */
         const char *cgroup;   /* NULL: unknown (the cgroup is gone) */
 } LogWriter;
 
 /* "systemd-sysctl[4711] of systemd-udevd.service" (or "… in cgroup /PATH" outside a
- * unit) into BUF. Returns BUF. */
+ * unit; no "[PID]" for a process of a parent PID namespace) into BUF. Returns BUF. */
 char *log_writer_text(const LogWriter *w, char *buf, size_t size);
 
 /* The RPFGUARD_* fields of one entry; unset members are left out. */

@@ -451,6 +451,7 @@ static int run_manager(const Args *args) {
         };
         const char *event = o.once ? NULL : "startup";
         _cleanup_(freep) char *runtime_dir = NULL;
+        const char *rd;
         unsigned n_checked, n_changes, n_failed;
         bool audit;
         Manager *m = NULL;
@@ -463,8 +464,9 @@ static int run_manager(const Args *args) {
         /* The state file: --runtime-dir, else systemd's RuntimeDirectory= (the first of
          * its colon-separated list), else none: a daemon run by hand publishes nothing
          * unless told where. */
-        if (!o.runtime_dir && getenv("RUNTIME_DIRECTORY") && *getenv("RUNTIME_DIRECTORY")) {
-                runtime_dir = strndup(getenv("RUNTIME_DIRECTORY"), strcspn(getenv("RUNTIME_DIRECTORY"), ":"));
+        rd = getenv("RUNTIME_DIRECTORY");
+        if (!o.runtime_dir && rd && *rd) {
+                runtime_dir = strndup(rd, strcspn(rd, ":"));
                 o.runtime_dir = runtime_dir;
         }
         audit = args->dry_run || c->mode == MODE_AUDIT;

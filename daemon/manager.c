@@ -352,7 +352,7 @@ static void manager_on_config_changed(void *userdata) {
 /* Start or stop watching the files as watch_config says. The files: the main one and
  * the drop-in directory beside it (FILE.d). */
 static void manager_update_watch(Manager *m) {
-        _cleanup_(freep) char *dropins = NULL;
+        const ConfDirs *d = m->options.config_dirs;
         int r;
 
         if (!reconciler_config(m->reconciler)->watch_config) {
@@ -361,16 +361,14 @@ static void manager_update_watch(Manager *m) {
         }
         if (m->watch)
                 return;
-        if (asprintf(&dropins, "%s.d", m->options.config_path) < 0) {
-                log_warning_errno(ENOMEM, "Cannot watch the configuration files, ignoring: %m");
-                return;
-        }
-        r = config_watch_new(m->event, (const char *const[]) { m->options.config_path, NULL },
-                             (const char *const[]) { dropins, NULL }, manager_on_config_changed, m, &m->watch);
+        /* The main file and every drop-in directory (FILE.d with -c; /etc, /run and
+         * /usr/lib's rpfguard.conf.d otherwise). */
+        r = config_watch_new(m->event, (const char *const[]) { d->main, NULL }, (const char *const *) d->dirs,
+                             manager_on_config_changed, m, &m->watch);
         if (r < 0)
                 log_warning_errno(r, "Cannot watch the configuration files, changes need a SIGHUP: %m");
         else
-                log_debug("Watching %s and %s for changes", m->options.config_path, dropins);
+                log_debug("Watching %s and %zu drop-in directories for changes", d->main, d->n_dirs);
 }
 
 static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

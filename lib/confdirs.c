@@ -16,8 +16,9 @@
 
 void confdirs_done(ConfDirs *d) {
         free(d->main);
-        for (size_t i = 0; i < d->n_dirs; i++)
-                free(d->dirs[i]);
+        if (d->dirs)
+                for (size_t i = 0; i < d->n_dirs; i++)
+                        free(d->dirs[i]);
         free(d->dirs);
         *d = (ConfDirs) {};
 }
@@ -59,6 +60,7 @@ int confdirs_default(const char *root, ConfDirs *ret) {
         n = strlen(prefix);
         while (n > 0 && prefix[n - 1] == '/')
                 prefix[--n] = '\0';
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): prefix is freed by _cleanup_(freep) */
         return confdirs_make(prefix, CONFDIRS_MAIN_FILE, dirs, ELEMENTSOF(dirs), ret);
 }
 

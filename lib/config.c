@@ -800,7 +800,7 @@ int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *re
         if (r >= 0)
                 r = parser_parse_stream(&p, f);
         if (r < 0)
-                return r;
+                return r; /* NOLINT(clang-analyzer-unix.Malloc): c is freed by _cleanup_(config_freep) */
         return parser_finish(&p, &c, ret);
 }
 
@@ -818,7 +818,7 @@ int config_load(const char *path, Config **ret, ConfigReport *report) {
         if (r >= 0)
                 r = parser_parse_file(&p, path);
         if (r < 0)
-                return r;
+                return r; /* NOLINT(clang-analyzer-unix.Malloc): c is freed by _cleanup_(config_freep) */
         return parser_finish(&p, &c, ret);
 }
 
@@ -840,7 +840,7 @@ int config_load_dirs(const ConfDirs *dirs, Config **ret, ConfigReport *report) {
         if (r >= 0)
                 r = parser_parse_file(&p, dirs->main);
         if (r < 0)
-                return r;
+                return r; /* NOLINT(clang-analyzer-unix.Malloc): c is freed by _cleanup_(config_freep) */
 
         r = confdirs_list(dirs, &l, &failed);
         if (r == -ENOMEM)

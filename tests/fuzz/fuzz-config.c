@@ -28,6 +28,7 @@ static void check_report(const ConfigReport *report) {
 
                 assert(memchr(m->text, '\0', sizeof(m->text)));
                 assert(m->severity == CONFIG_ERROR || m->severity == CONFIG_WARNING);
+                assert(m->file && strcmp(m->file, "fuzz.conf") == 0); /* each message names its file */
                 if (m->severity == CONFIG_ERROR)
                         n_errors++;
                 /* Sorted by line. */
@@ -49,6 +50,7 @@ static void check_config(const Config *c) {
                 assert(r->pattern && r->pattern[0]);
                 assert(r->value >= 0 && r->value <= RP_FILTER_IGNORE);
                 assert(r->literal == !pattern_is_glob(r->pattern));
+                assert(r->file == c->files[0].path && r->line > 0);
                 for (size_t j = 0; j < i; j++)
                         assert(strcmp(c->rules[j].pattern, r->pattern) != 0);
         }

@@ -185,7 +185,7 @@ expect_rc 2 "-c with --config-root"
 S=$TMP/shipped
 mkdir -p "$S/rpfguard.conf.d"
 cp "$(dirname "$0")/../../conf/rpfguard.conf" "$S/rpfguard.conf"
-cp "$(dirname "$0")/../../conf/rpfguard.conf.d/90-local.conf" "$S/rpfguard.conf.d/"
+cp "$(dirname "$0")/../../conf/examples/90-local.conf" "$S/rpfguard.conf.d/"
 cli shipped -t -c "$S/rpfguard.conf"
 expect_rc 0 "the shipped example drop-in"
 expect_empty "$ERR" "the shipped example drop-in"

@@ -62,20 +62,25 @@ ok "a good file after a bad one is applied"
 n=$(reloads)
 d=$TMP/rpfguard.conf.d
 mkdir -p "$d/..2026_12_01_00_00_00.1"
-printf '# drop-in, first version\n' > "$d/..2026_12_01_00_00_00.1/50-pool.conf"
+printf '[interfaces]\neth9 = strict\n' > "$d/..2026_12_01_00_00_00.1/50-pool.conf"
 ln -s ..2026_12_01_00_00_00.1 "$d/..data"
 ln -s ..data/50-pool.conf "$d/50-pool.conf"
 wait_until 2 log_count_ge "Configuration reloaded from" $((n + 1)) || fail "a drop-in directory created after start-up was not seen"
 ok "a drop-in directory created after start-up is watched"
+rp_set eth9 0
+expect_rp eth9 1 2
+ok "its rule is in force"
 sleep 0.5
 n=$(reloads)
 mkdir "$d/..2026_12_01_00_00_00.2"
-printf '# drop-in, second version\n' > "$d/..2026_12_01_00_00_00.2/50-pool.conf"
+printf '[interfaces]\neth9 = loose\n' > "$d/..2026_12_01_00_00_00.2/50-pool.conf"
 ln -s ..2026_12_01_00_00_00.2 "$d/..data_tmp"
 mv -T "$d/..data_tmp" "$d/..data"
 rm -rf "$d/..2026_12_01_00_00_00.1"
 wait_until 2 log_count_ge "Configuration reloaded from" $((n + 1)) || fail "the ..data swap was not seen"
 ok "the kubelet's ..data swap triggers a reload"
+expect_rp eth9 2 2
+ok "the swapped drop-in's rule is applied"
 sleep 0.5
 [ "$(reloads)" = $((n + 1)) ] || fail "the swap gave $(( $(reloads) - n )) reloads, expected 1"
 ok "one swap, one reload"
