@@ -4,11 +4,14 @@
 # systemd-sysctl with a sysctl.d glob for every new interface), measured in the same
 # run, in throwaway network namespaces and a private mount namespace this script
 # creates and always deletes. It never touches the host's interfaces or sysctls and
-# stops only the processes it started, by PID. Prints one table.
+# stops only the processes it started, by PID. Prints one table (and the udev+rpfguard
+# one below it).
 #
-#   sudo bench/run.sh [--quick] [--profile] [--udev-jobs N] [--nice N] [--build DIR]
+#   sudo bench/run.sh [--quick] [--metrics] [--profile] [--udev-jobs N] [--nice N] [--build DIR]
 #
 # --quick      fewer interfaces and shorter idle window (well under a minute)
+# --metrics    also run rpfguard with metrics_file and a state file (info level, stderr
+#              to a file), beside the same without them: the price of the metrics
 # --profile    afterwards, profile rpfguard during a burst: perf (cpu-clock, kernel
 #              and user stacks), strace -c and callgrind (its own instructions);
 #              then the floor during a burst and a backlog (perf); prints the top of each
@@ -20,17 +23,20 @@
 # --build DIR  build directory (default /tmp/build-bench); RPFGUARD=PATH skips the
 #              daemon build and uses that binary
 # Environment: RPFBENCH_KEEP=DIR keeps the recordings and logs; RPFBENCH_VARIANTS=
-# "info-journal info-console warning floor udev" (a subset) runs only those columns.
+# "info-journal info-console warning floor udev udev+rpfguard" (a subset) runs only those.
 #
 # Columns: rpfguard three ways (info level logging to journald or to a file, and
 # warning level, which logs no correction); "floor", rpfbench-floor-stack, the least
 # any event-driven enforcer must do, with rpfguard's libraries loaded: the kernel's
 # price for CPU and memory that no implementation can undercut; and the udev path.
+# Below the table, "udev+rpfguard": udev's run with a sysctl.d glob setting 2 on every
+# new interface and rpfguard wanting 1, without and with rpfguard --export-sysctl-d.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=/tmp/build-bench
 QUICK=0
+METRICS=0
 PROFILE=0
 UDEV_JOBS=1
 NICE=-10
@@ -40,6 +46,7 @@ usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 while [ $# -gt 0 ]; do
         case $1 in
         --quick) QUICK=1 ;;
+        --metrics) METRICS=1 ;;
         --profile) PROFILE=1 ;;
         --profile-only) PROFILE=2 ;;
         --udev-jobs) UDEV_JOBS=$2; shift ;;
@@ -68,7 +75,7 @@ if [ -z "${RPFBENCH_IN_MOUNTNS:-}" ]; then
                 cmake -S "$ROOT/bench" -B "$HELPERS" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
                 cmake --build "$HELPERS" -j"$(nproc)" >/dev/null
         fi
-        export RPFGUARD HELPERS QUICK PROFILE UDEV_JOBS NICE
+        export RPFGUARD HELPERS QUICK METRICS PROFILE UDEV_JOBS NICE
         # Everything else happens in a private mount namespace: its tmpfs mounts vanish
         # with it, whatever happens to this script.
         exec nice -n "$NICE" unshare --mount --propagation private env RPFBENCH_IN_MOUNTNS=1 bash "$0" "${ARGS[@]}"
@@ -82,7 +89,7 @@ if [ "$QUICK" = 1 ]; then
         N_BURST=1000       # (b) rpfguard burst
         N_BURST_UDEV=100   # (b) udev-path burst (capped: milliseconds of CPU per interface)
         N_BACKLOG=500      # (d) rpfguard stopped while they are created
-        VARIANTS="info-journal floor udev"
+        VARIANTS="info-journal floor udev udev+rpfguard"
 else
         N_NEW=200
         N_DRIFT=100
@@ -90,7 +97,12 @@ else
         N_BURST=2000
         N_BURST_UDEV=500
         N_BACKLOG=1000
-        VARIANTS="info-journal info-console warning floor udev"
+        VARIANTS="info-journal info-console warning floor udev udev+rpfguard"
+fi
+if [ "$METRICS" = 1 ]; then
+        # Metrics on and off side by side: the same logging, one after the other.
+        case " $VARIANTS " in *" info-console "*) ;; *) VARIANTS="info-console $VARIANTS" ;; esac
+        VARIANTS=${VARIANTS/info-console/info-console metrics}
 fi
 VARIANTS=${RPFBENCH_VARIANTS:-$VARIANTS}   # (for debugging the script)
 GAP=0.05                   # between interfaces in (a) and drifts in (c), every variant
@@ -245,10 +257,11 @@ stop_journald() {
         umount /run/log/journal /run/systemd/journal
 }
 
-write_conf() {  # write_conf LEVEL
+write_conf() {  # write_conf LEVEL [METRICS_FILE]
         cat > "$TMP/rpfguard.conf" <<EOF
 [daemon]
 log_level = $1
+metrics_file = ${2:-}
 [interfaces]
 bench* = strict
 EOF
@@ -296,8 +309,16 @@ run_variant() {
                 npid=$!
                 PIDS+=("$npid")
                 wait_file "$TMP/$v.notify" 10
+                local extra=()
                 case $v in
                 warning) write_conf warning ;;
+                metrics)
+                        # As the shipped unit and configuration: metrics and state in a
+                        # runtime directory (a tmpfs here, like /run).
+                        mkdir -p "$TMP/$v.run"
+                        write_conf info "$TMP/$v.run/metrics.prom"
+                        extra=(--runtime-dir "$TMP/$v.run")
+                        ;;
                 *) write_conf info ;;
                 esac
                 if [ "$v" = info-journal ]; then
@@ -314,7 +335,7 @@ run_variant() {
                         done
                 else
                         ip netns exec "$ns" env NOTIFY_SOCKET="$TMP/$v.notify" "$RPFGUARD" -c "$TMP/rpfguard.conf" --log-format=text \
-                                > "$TMP/$v.log" 2>&1 &
+                                "${extra[@]}" > "$TMP/$v.log" 2>&1 &
                         cpid=$!
                         PIDS+=("$cpid")
                         for _ in $(seq 200); do grep -q '^Started' "$TMP/$v.log" && break; sleep 0.05; done
@@ -574,6 +595,218 @@ run_profile() {
         fi
 }
 
+# --- udev+rpfguard: a distribution's glob against rpfguard, without and with the export -----
+# The node as shipped: a sysctl.d glob net.ipv4.conf.*.rp_filter = 2 (systemd's own
+# 50-default.conf has it), which udev's systemd-sysctl run applies to every new
+# interface, and rpfguard wanting 1. Measured three times in one run, on a fresh
+# namespace pair each: rule bench* without the export; the same with rpfguard
+# --export-sysctl-d writing /run/sysctl.d/99-zzz-rpfguard.conf first (as the shipped
+# drop-in's ExecStartPre= does); and rule * with the export, whose glob is the
+# distribution's own key. Each run has a sysctl.d tree of its own: a nested mount
+# namespace with a tmpfs over /run and over every sysctl.d directory, which rpfguard
+# starts in (it reads the tree for its start-up warning) and the udev path joins
+# (nsenter). Figures per new interface from the observer's recording, and rpfguard's
+# corrections from its log.
+if [ "$QUICK" = 1 ]; then N_FIGHT=50; else N_FIGHT=100; fi
+FIGHT_RUNS=("bench* 0" "bench* 1" "* 1") # RULE EXPORT, one column each
+
+# fight-tree.sh EXPORT RPFGUARD CONF CMD...: in the current (fresh) mount namespace, the
+# tree above; with EXPORT=1 rpfguard's export in it; then exec CMD.
+cat > "$TMP/fight-tree.sh" <<'TREE'
+set -euo pipefail
+export_it=$1 rpfguard=$2 conf=$3
+shift 3
+declare -A mounted=()
+low=
+for d in /etc/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
+        [ -d "$d" ] || continue
+        real=$(realpath "$d")
+        [ -z "${mounted[$real]:-}" ] || continue
+        mount -t tmpfs tmpfs "$real"
+        mounted[$real]=1
+        low=$real # the last directory systemd-sysctl reads: the distribution's
+done
+[ -n "$low" ] || { echo "fight-tree: no sysctl.d directory" >&2; exit 1; }
+# Only in this mount namespace: the host's /run is not touched (it may lack sysctl.d).
+mount -t tmpfs tmpfs /run
+mkdir /run/sysctl.d
+echo 'net.ipv4.conf.*.rp_filter = 2' > "$low/50-default.conf"
+[ "$export_it" = 0 ] || "$rpfguard" -c "$conf" --export-sysctl-d /run/sysctl.d/99-zzz-rpfguard.conf > /dev/null
+exec "$@"
+TREE
+
+# run_fight K RULE EXPORT: one measurement (tag fight.K).
+run_fight() {
+        local v=fight.$1 rule=$2 e=$3 ns peer rpid upid lpid k t0
+        ns=rpfbench-$$-fight$1
+        peer=$ns-peer
+        ip netns add "$ns"
+        NAMESPACES+=("$ns")
+        ip netns add "$peer"
+        NAMESPACES+=("$peer")
+        ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=2
+        ip netns exec "$ns" chrt -f 10 "$LISTEN" "$TMP/$v.events" "$TMP/$v.listen-ready" &
+        lpid=$!
+        PIDS+=("$lpid")
+        wait_file "$TMP/$v.listen-ready" 10 || { echo "observer did not start" >&2; exit 1; }
+
+        printf '[daemon]\nlog_level = info\n[interfaces]\n%s = strict\n' "$rule" > "$TMP/$v.conf"
+        # ip netns exec, unshare and the script exec: $! is rpfguard.
+        ip netns exec "$ns" unshare --mount --propagation private bash "$TMP/fight-tree.sh" "$e" "$RPFGUARD" "$TMP/$v.conf" \
+                "$RPFGUARD" -c "$TMP/$v.conf" --log-format=text > "$TMP/$v.log" 2>&1 &
+        rpid=$!
+        PIDS+=("$rpid")
+        for _ in $(seq 200); do grep -q '^Started' "$TMP/$v.log" && break; sleep 0.05; done
+        kill -0 "$rpid" && grep -q '^Started' "$TMP/$v.log" || { cat "$TMP/$v.log" >&2; echo "rpfguard did not start" >&2; exit 1; }
+        nsenter -t "$rpid" -m -n "$UDEV" -j "$UDEV_JOBS" -s "$SYSCTL_BIN" -r "$TMP/$v.ready" 2> "$TMP/$v.udev.log" &
+        upid=$!
+        PIDS+=("$upid")
+        wait_file "$TMP/$v.ready" 10 || { echo "udev path did not start" >&2; exit 1; }
+        # The export is there when asked for (and only then), where udev's run reads it.
+        if nsenter -t "$rpid" -m test -s /run/sysctl.d/99-zzz-rpfguard.conf; then k=1; else k=0; fi
+        [ "$k" = "$e" ] || { echo "bench/run.sh: /run/sysctl.d/99-zzz-rpfguard.conf: expected $e, found $k" >&2; exit 1; }
+
+        say "udev+rpfguard (rule $rule, $([ "$e" = 1 ] && echo with || echo without) the export): $N_FIGHT new interfaces, one every ${GAP}s"
+        t0=$(now)
+        for i in $(seq "$N_FIGHT"); do
+                echo "link add benchu$i type veth peer name pu$i netns $peer"
+                sleep "$GAP"
+        done | ip netns exec "$ns" ip -batch -
+        wait_converged "$ns" benchu 10 0.2 || true
+        sleep 2 # udev's last runs, and rpfguard's answers to them
+        R[$v.wrong]=$(wrong "$ns" benchu)
+
+        stop_pid "$upid"
+        stop_pid "$rpid"
+        stop_pid "$lpid"
+        ip netns del "$ns"
+        ip netns del "$peer"
+        for k in "${!NAMESPACES[@]}"; do
+                case ${NAMESPACES[$k]} in "$ns"|"$peer") unset 'NAMESPACES[k]' ;; esac
+        done
+
+        # "rpfbench-udev: N runs of …, F failed, O overflows, Q not run"
+        R[$v.udev]=$(awk '/^rpfbench-udev:/ { printf "%d runs, %d failed, %d not run", $2, $6, $10 }' "$TMP/$v.udev.log")
+        R[$v.warnings]=$(grep -c 'is applied by udev to every new interface' "$TMP/$v.log" || true)
+        # rpfguard's corrections per interface, from its log: all of them (mean, min,
+        # max), and those after another writer (udev's run) had put 2 back.
+        R[$v.corr]=$(awk -v n="$N_FIGHT" '
+                match($0, /benchu[0-9]+: rp_filter [0-9-]+ -> 1 /) {
+                        name = substr($0, RSTART, RLENGTH); sub(/:.*/, "", name)
+                        c[name]++; if ($0 ~ /changed by/) again++ }
+                END { min = -1
+                        for (i = 1; i <= n; i++) { x = c["benchu" i] + 0; t += x
+                                if (min < 0 || x < min) min = x; if (x > max) max = x }
+                        printf "%.2f %d %d %.2f\n", t / n, min, max, again / n }' "$TMP/$v.log")
+        R[$v.obs]=$(fight_analyze "$TMP/$v.events" "$t0")
+}
+
+# fight_analyze EVENTS FROM: per interface registered after FROM (its first netconf a
+# full one): how often it became right (-> 1), how often it went wrong again after it
+# had been right (1 -> anything else: here only udev's run writes), how long each such
+# episode lasted (to the next 1), and how long the first correction took. Prints
+# "n N right_per R rewrong_per W episodes E ep_p50_us P ep_p99_us Q ep_max_us M
+#  first_p50_us F first_p99_us G wrong_end X" (-1: none; nearest-rank percentiles).
+fight_analyze() {
+        awk -v from="$2" '
+        function pct(a, n, p,   i, j, x, r) {
+                if (n == 0) return -1
+                for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+                r = int((n * p + 99) / 100); if (r < 1) r = 1
+                return int(a[r] / 1000)
+        }
+        /^#/ || NF != 4 || $3 <= 0 || $2 == "L" { next }
+        {
+                t = $1; i = $3; rp = $4
+                if (!(i in last)) {
+                        last[i] = rp
+                        if ($2 != "F" || t < from) { skip[i] = 1; next }
+                        born[i] = t; n++
+                        if (rp == 1) { right[i]++; fixed[i] = 1; first[++nf] = 0 }
+                        next
+                }
+                if (i in skip || rp == last[i]) next
+                if (rp == 1) {
+                        right[i]++
+                        if (!(i in fixed)) { fixed[i] = 1; first[++nf] = t - born[i] }
+                        else if (i in since) { ep[++ne] = t - since[i]; delete since[i] }
+                } else if (last[i] == 1) {
+                        rewrong[i]++; since[i] = t
+                }
+                last[i] = rp
+        }
+        END {
+                for (i in born) { r += right[i]; w += rewrong[i]; if (last[i] != 1) bad++ }
+                printf "n %d right_per %.2f rewrong_per %.2f episodes %d", n, n ? r / n : 0, n ? w / n : 0, ne
+                printf " ep_p50_us %d", pct(ep, ne, 50); printf " ep_p99_us %d", pct(ep, ne, 99); printf " ep_max_us %d", pct(ep, ne, 100)
+                printf " first_p50_us %d", pct(first, nf, 50); printf " first_p99_us %d", pct(first, nf, 99)
+                printf " wrong_end %d\n", bad + 0
+        }' "$1"
+}
+
+FIGHTS=0
+run_fights() {
+        local k rule e
+        settle "udev+rpfguard"
+        for k in "${!FIGHT_RUNS[@]}"; do
+                [ "$k" = 0 ] || sleep 1 # the last namespace pair's teardown
+                read -r rule e <<< "${FIGHT_RUNS[$k]}" # (not split by the shell: a rule is a glob)
+                run_fight "$k" "$rule" "$e"
+        done
+        FIGHTS=1
+}
+
+fight_table() {
+        local w=31 sep
+        fight_row() {  # LABEL FUNCTION: one value per run
+                local x
+                printf '| %-58s |' "$1"
+                for x in "${!FIGHT_RUNS[@]}"; do printf " %-${w}s |" "$($2 "$x")"; done
+                echo
+        }
+        fobs() { awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' <<< "${R[fight.$1.obs]}"; }
+        fcorr() { awk -v k="$2" '{ print $k }' <<< "${R[fight.$1.corr]}"; }
+        f() { local rule e; read -r rule e <<< "${FIGHT_RUNS[$1]}"
+              [ "$e" = 1 ] && echo "rule $rule, with the export" || echo "rule $rule, without the export"; }
+        echo
+        echo "udev path + rpfguard: the sysctl.d glob net.ipv4.conf.*.rp_filter = 2 (systemd's 50-default.conf;"
+        echo "udev's systemd-sysctl run applies it to every new interface), rpfguard wanting 1, and the export at"
+        echo "/run/sysctl.d/99-zzz-rpfguard.conf or not; $N_FIGHT new interfaces per run, one every ${GAP}s:"
+        echo
+        fight_row "figure, per new interface" f
+        sep="|-$(printf '%.0s-' $(seq 58))-|"
+        for _ in "${FIGHT_RUNS[@]}"; do sep+="-$(printf '%.0s-' $(seq $w))-|"; done
+        echo "$sep"
+        f() { echo "$(fcorr "$1" 1) ($(fcorr "$1" 2)-$(fcorr "$1" 3))"; }
+        fight_row "rpfguard's corrections (its log), mean (min-max)" f
+        f() { fcorr "$1" 4; }
+        fight_row "  after udev's run put 2 back (\"changed by\")" f
+        f() { fobs "$1" right_per; }
+        fight_row "times it became right (observer: -> 1)" f
+        f() { fobs "$1" rewrong_per; }
+        fight_row "times wrong again after being right (udev's 2)" f
+        f() { echo "$(ms "$(fobs "$1" ep_p50_us)") / $(ms "$(fobs "$1" ep_p99_us)") / $(ms "$(fobs "$1" ep_max_us)")"; }
+        fight_row "  time wrong after udev's run, p50 / p99 / max ms" f
+        f() { echo "$(ms "$(fobs "$1" first_p50_us)") / $(ms "$(fobs "$1" first_p99_us)")"; }
+        fight_row "born wrong -> first corrected, p50 / p99 ms" f
+        f() { local n bad=${R[fight.$1.wrong]}; n=$(fobs "$1" n); echo "$(( n - bad )) / $n (left wrong: $bad)"; }
+        fight_row "right at the end / created" f
+        f() { echo "${R[fight.$1.udev]}"; }
+        fight_row "udev path: systemd-sysctl runs" f
+        f() { echo "${R[fight.$1.warnings]}"; }
+        fight_row "rpfguard's start-up warnings about the glob" f
+        echo
+        cat <<NOTES
+The observer sees changes only (the kernel sends no netconf for a write of the value already there).
+"Time wrong after udev's run": from the netconf showing 2 after the interface had been right to the next
+one showing 1. systemd-sysctl $("$SYSCTL_BIN" --version | awk 'NR == 1 { print $2 }') applies every matching glob, in the order of the files:
+net/ipv4/conf/*/rp_filter = 2, then the export's net/ipv4/conf/bench*/rp_filter = 1, so with rule bench*
+its run still writes 2 and then 1, and rpfguard corrects the 2 whenever it reads before that 1 lands.
+A name in sysctl.d would exclude it from globs; a new interface's name is not known in advance. Rule *
+exports the distribution's own key, which the later file overrides: one write of 1, over 1.
+NOTES
+}
+
 # --- run ----------------------------------------------------------------------------------
 if [ "$PROFILE" = 2 ]; then
         run_profile
@@ -589,6 +822,7 @@ for v in $VARIANTS; do
                 say "no systemd-journald/systemd-cat or /run/systemd/journal: skipping $v"
                 continue
         fi
+        [ "$v" != udev+rpfguard ] || { run_fights; continue; } # its own table, below
         k=$((k + 1))
         run_variant "$v" "$k"
         TAGS+=("$v")
@@ -602,6 +836,7 @@ for v in "${TAGS[@]}"; do
         case $v in
         info-journal) cols+=("rpfguard info, journald") ;;
         info-console) cols+=("rpfguard info, stderr file") ;;
+        metrics) cols+=("same, metrics + state file") ;;
         warning) cols+=("rpfguard warning") ;;
         floor) cols+=("floor (minimal enforcer)") ;;
         udev) cols+=("udev path (-j $UDEV_JOBS)") ;;
@@ -729,6 +964,7 @@ if [ -n "${R[floor.syscalls_burst]:-}" ]; then
         echo "  burst:   ${R[floor.syscalls_burst]#*us: }"
         echo "  backlog: ${R[floor.syscalls_backlog]#*us: }"
 fi
+[ "$FIGHTS" = 0 ] || fight_table
 
 if [ "$PROFILE" = 1 ]; then
         run_profile
