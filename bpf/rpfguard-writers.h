@@ -10,8 +10,8 @@
 struct writer_event {
         unsigned long long time_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
         unsigned long long cgroup_id;  /* the writer's cgroup2 id (its directory's inode) */
-        unsigned int tgid;             /* the process */
-        unsigned int tid;              /* the thread that wrote */
+        unsigned int tgid;             /* the process, in rpfguard's PID namespace; 0: not in it */
+        unsigned int reserved;
         int name_len;                  /* bpf_sysctl_get_name(): length, or -E2BIG */
         int value_len;                 /* bpf_sysctl_get_new_value(): length, or -errno */
         char comm[WRITER_COMM_LEN];    /* the thread's command */

@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "writer.h"
+
 #if RPFGUARD_BPF
 #include <bpf/libbpf.h>
 
@@ -37,26 +39,6 @@ const char *attribution_default_cgroup(void) {
                 return "/sys/fs/cgroup";
         if (is_cgroup2("/sys/fs/cgroup/unified"))
                 return "/sys/fs/cgroup/unified";
-        return NULL;
-}
-
-const char *attribution_unit_from_cgroup(const char *path, size_t *ret_len) {
-        const char *end = path + strlen(path);
-
-        while (end > path) {
-                const char *start = end;
-                size_t len;
-
-                while (start > path && start[-1] != '/')
-                        start--;
-                len = (size_t) (end - start);
-                if ((len > strlen(".service") && memcmp(end - strlen(".service"), ".service", strlen(".service")) == 0) ||
-                    (len > strlen(".scope") && memcmp(end - strlen(".scope"), ".scope", strlen(".scope")) == 0)) {
-                        *ret_len = len;
-                        return start;
-                }
-                end = start > path ? start - 1 : path;
-        }
         return NULL;
 }
 
@@ -93,45 +75,9 @@ struct Attribution {
         char last_cgroup[CGROUP_PATH_MAX], last_unit[CGROUP_PATH_MAX];
 };
 
-/* "net/ipv4/conf/IFNAME/rp_filter" -> IFNAME. */
-static bool ifname_from_sysctl(const char *name, size_t len, char ifname[static IFNAMSIZ]) {
-        static const char prefix[] = "net/ipv4/conf/", suffix[] = "/rp_filter";
-        size_t n;
-
-        if (len < strlen(prefix) + strlen(suffix) + 1 || memcmp(name, prefix, strlen(prefix)) != 0 ||
-            memcmp(name + len - strlen(suffix), suffix, strlen(suffix)) != 0)
-                return false;
-        n = len - strlen(prefix) - strlen(suffix);
-        if (n >= IFNAMSIZ || memchr(name + strlen(prefix), '/', n))
-                return false;
-        memcpy(ifname, name + strlen(prefix), n);
-        ifname[n] = 0;
-        return true;
-}
-
-/* What proc_dointvec() makes of the bytes written: an optional sign, digits,
- * whitespace around. INT_MIN when it is not a number. */
-static int value_from_write(const char *s, size_t len) {
-        size_t k = 0;
-        bool neg = false, digits = false;
-        long v = 0;
-
-        while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n'))
-                k++;
-        if (k < len && (s[k] == '-' || s[k] == '+'))
-                neg = s[k++] == '-';
-        for (; k < len && s[k] >= '0' && s[k] <= '9'; k++) {
-                digits = true;
-                v = v * 10 + (s[k] - '0');
-                if (v > INT_MAX)
-                        return INT_MIN;
-        }
-        return digits ? (int) (neg ? -v : v) : INT_MIN;
-}
-
 /* Depth-first search below DIR_FD (at PATH) for the cgroup whose id is ID. The
  * depth is bounded by PATH's size, the breadth by *BUDGET. */
-static bool cgroup_walk( /* NOLINT(misc-no-recursion): bounded, see above */int dir_fd, char *path, size_t size, uint64_t id, unsigned *budget) {
+static bool cgroup_walk(int dir_fd, char *path, size_t size, uint64_t id, unsigned *budget) { /* NOLINT(misc-no-recursion) */
         size_t len = strlen(path);
         struct dirent *de;
         DIR *d;
@@ -180,7 +126,16 @@ static bool cgroup_is(const Attribution *a, const char *path, uint64_t id) {
  * (checked against the id: a PID can be reused), else by the id, in the tree. On a
  * hybrid host whose processes sit in the unified root, the unit comes from the
  * name=systemd hierarchy. */
-static void writer_resolve(Attribution *a, WriterEntry *w) {
+/* SRC into DST (SIZE bytes), cut short if need be: a cgroup path longer than what is
+ * kept is still named by its beginning. */
+static void copy_truncated(char *dst, size_t size, const char *src) {
+        size_t n = strnlen(src, size - 1);
+
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
+
+static void entry_resolve(Attribution *a, WriterEntry *w) {
         char proc[64], line[CGROUP_PATH_MAX + 32], v1[CGROUP_PATH_MAX] = "";
         const char *unit;
         size_t unit_len;
@@ -193,7 +148,7 @@ static void writer_resolve(Attribution *a, WriterEntry *w) {
         }
         w->cgroup[0] = w->unit[0] = 0;
         (void) snprintf(proc, sizeof(proc), "/proc/%d/cgroup", w->pid);
-        f = fopen(proc, "re");
+        f = w->pid > 0 ? fopen(proc, "re") : NULL;
         while (f && fgets(line, sizeof(line), f)) {
                 char *p = strchr(line, ':');
 
@@ -201,9 +156,9 @@ static void writer_resolve(Attribution *a, WriterEntry *w) {
                 if (!p)
                         continue;
                 if (strncmp(line, "0::", 3) == 0 && cgroup_is(a, line + 3, w->cgroup_id))
-                        (void) snprintf(w->cgroup, sizeof(w->cgroup), "%s", line + 3);
+                        copy_truncated(w->cgroup, sizeof(w->cgroup), line + 3);
                 else if ((p = strstr(line, ":name=systemd:")))
-                        (void) snprintf(v1, sizeof(v1), "%s", p + strlen(":name=systemd:"));
+                        copy_truncated(v1, sizeof(v1), p + strlen(":name=systemd:"));
         }
         if (f)
                 (void) fclose(f);
@@ -217,9 +172,9 @@ static void writer_resolve(Attribution *a, WriterEntry *w) {
                          !cgroup_walk(fd, w->cgroup, sizeof(w->cgroup), w->cgroup_id, &budget))
                         w->cgroup[0] = 0;
         }
-        unit = attribution_unit_from_cgroup(w->cgroup, &unit_len);
+        unit = writer_unit_from_cgroup(w->cgroup, &unit_len);
         if (!unit)
-                unit = attribution_unit_from_cgroup(v1, &unit_len);
+                unit = writer_unit_from_cgroup(v1, &unit_len);
         if (unit)
                 (void) snprintf(w->unit, sizeof(w->unit), "%.*s", (int) unit_len, unit);
 
@@ -230,7 +185,7 @@ static void writer_resolve(Attribution *a, WriterEntry *w) {
 }
 
 /* The entry for IFNAME, or else the oldest one. */
-static WriterEntry *writer_slot(Attribution *a, const char *ifname) {
+static WriterEntry *entry_slot(Attribution *a, const char *ifname) {
         WriterEntry *oldest = &a->writers[0];
 
         for (size_t k = 0; k < WRITERS_MAX; k++) {
@@ -244,27 +199,27 @@ static WriterEntry *writer_slot(Attribution *a, const char *ifname) {
         return oldest;
 }
 
-static int writer_on_event(void *ctx, void *data, size_t size) {
+static int attribution_on_event(void *ctx, void *data, size_t size) {
         const struct writer_event *e = data;
         Attribution *a = ctx;
-        char ifname[IFNAMSIZ];
+        char ifname[IFNAME_MAX_LEN + 1];
         WriterEntry *w;
 
         if (size < sizeof(*e) || e->name_len <= 0 || e->name_len > WRITER_NAME_LEN)
                 return 0;
         /* bpf_sysctl_get_name() counts without the terminating NUL. */
-        if (!ifname_from_sysctl(e->name, strnlen(e->name, (size_t) e->name_len), ifname))
+        if (!writer_ifname_from_sysctl(e->name, strnlen(e->name, (size_t) e->name_len), ifname))
                 return 0;
-        w = writer_slot(a, ifname);
+        w = entry_slot(a, ifname);
         *w = (WriterEntry) {
-                .value = e->value_len > 0 ? value_from_write(e->value, (size_t) e->value_len) : INT_MIN,
+                .value = e->value_len > 0 ? writer_value_from_write(e->value, (size_t) e->value_len) : INT_MIN,
                 .time = e->time_ns / 1000,
                 .pid = (int) e->tgid,
                 .cgroup_id = e->cgroup_id,
         };
         memcpy(w->ifname, ifname, sizeof(ifname));
         (void) snprintf(w->comm, sizeof(w->comm), "%.*s", (int) sizeof(e->comm), e->comm);
-        writer_resolve(a, w);
+        entry_resolve(a, w);
         log_debug("%s: rp_filter written by %s[%d] (%s%s)", w->ifname, w->comm, w->pid,
                   w->cgroup[0] ? "cgroup " : "cgroup gone", w->cgroup);
         return 1;
@@ -282,7 +237,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
         while (n > 0 && line[n - 1] == '\n')
                 line[--n] = 0;
         if (n > 0)
-                log_debug("libbpf: %s", line);
+                log_debug("%s", line); /* it says "libbpf: " itself */
         return 0;
 }
 
@@ -402,6 +357,13 @@ int attribution_new(const char *cgroup_dir, Attribution **ret, const char **ret_
                 return k;
         }
         a->skel->rodata->netns_inum = (uint32_t) st.st_ino;
+        if (stat("/proc/self/ns/pid", &st) < 0) {
+                k = -errno;
+                *ret_why = "cannot identify this PID namespace (/proc/self/ns/pid)";
+                attribution_free(a);
+                return k;
+        }
+        a->skel->rodata->pidns_inum = (uint32_t) st.st_ino;
 
         /* libbpf ≥ 1.0 raises RLIMIT_MEMLOCK only on kernels that still charge BPF
          * memory to it (before 5.11); later ones charge the memory cgroup. */
@@ -424,7 +386,7 @@ int attribution_new(const char *cgroup_dir, Attribution **ret, const char **ret_
                 attribution_free(a);
                 return k;
         }
-        a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.writes), writer_on_event, a, NULL);
+        a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.writes), attribution_on_event, a, NULL);
         if (!a->ring) {
                 k = -errno;
                 *ret_why = "cannot map the ring buffer";

@@ -40,7 +40,3 @@ int attribution_process(Attribution *a);
  * change: it is not returned twice. The strings in *RET stay valid until the next
  * call. */
 bool attribution_lookup(Attribution *a, const char *ifname, int value, usec_t now, LogWriter *ret);
-
-/* For a cgroup path (relative to the cgroup2 root): the systemd unit it belongs to,
- * the last component that ends in .service or .scope, or NULL. Points into PATH. */
-const char *attribution_unit_from_cgroup(const char *path, size_t *ret_len);

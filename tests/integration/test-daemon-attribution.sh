@@ -68,6 +68,8 @@ entries = [json.loads(l) for l in sys.stdin if l.strip()]
 print(entries[-1].get(sys.argv[1], "<missing>") if entries else "<no entry>")' "$field"
 }
 jcount() { j -o cat "$@" | grep -c . || true; }
+# jcount_gt N MATCH...: more than N entries match (for wait_until: evaluated each time).
+jcount_gt() { local n=$1; shift; [ "$(jcount "$@")" -gt "$n" ]; }
 expect_field() {  # expect_field VALUE MATCH... FIELD
         local want=$1 got
         shift
@@ -126,7 +128,7 @@ write_as() {
 # 1. A writer in a "unit": named in the correction, with every field.
 write_as fake-sysctl.service fake-sysctl cali0001 2
 expect_rp cali0001 1
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0001 RPFGUARD_EVENT=netconf)" -ge 1 ||
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0001 RPFGUARD_EVENT=netconf ||
         fail "no correction entry for cali0001"
 expect_field "cali0001: rp_filter 2 -> 1 (rule cali*, changed by fake-sysctl[$WPID] of fake-sysctl.service)" \
         MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0001 MESSAGE
@@ -143,7 +145,7 @@ j -o verbose MESSAGE_ID=$ID_CORRECTION OBJECT_PID="$WPID" | grep -E '^    (MESSA
 # 2. A writer outside any unit: its cgroup instead; all, under its own name.
 write_as plain writer-plain all 2
 expect_rp all 0
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=all RPFGUARD_EVENT=netconf)" -ge 1 ||
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=all RPFGUARD_EVENT=netconf ||
         fail "no correction entry for all"
 expect_field "all: rp_filter 2 -> 0 (rule all, changed by writer-plain[$WPID] in cgroup /$TCG_NAME/plain)" \
         MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=all MESSAGE
@@ -157,7 +159,7 @@ write_as fake-sysctl.service gone-writer cali0003 2
 wait_until 5 not_running "$WPID" || fail "writer $WPID still running"
 kill -CONT "$DAEMON_PID"
 expect_rp cali0003 1
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0003 RPFGUARD_EVENT=netconf)" -ge 1 ||
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0003 RPFGUARD_EVENT=netconf ||
         fail "no correction entry for cali0003"
 expect_field "cali0003: rp_filter 2 -> 1 (rule cali*, changed by gone-writer[$WPID] of fake-sysctl.service)" \
         MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0003 MESSAGE
@@ -173,7 +175,7 @@ n_before=$(jcount MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0004)
 write_as fake-sysctl.service other-netns cali0004 2 "$OTHER_NS"
 rp_set cali0004 2
 expect_rp cali0004 1
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0004)" -gt "$n_before" ||
+wait_until 5 jcount_gt "$n_before" MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0004 ||
         fail "no second correction entry for cali0004"
 expect_field "cali0004: rp_filter 2 -> 1 (rule cali*, changed by another writer)" \
         MESSAGE_ID=$ID_CORRECTION RPFGUARD_IFNAME=cali0004 MESSAGE
@@ -188,7 +190,7 @@ sh -c 'echo $$ > "$1/cgroup.procs"; echo $$ > "$3"
                echo 2 > /proc/sys/net/ipv4/conf/cali0002/rp_filter; sleep 0.05; done"' \
         sh "$TCG/fake-sysctl.service" "$NS" "$TMP/wpid" "$TMP/fighter"
 WPID=$(cat "$TMP/wpid")
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_FIGHT)" -ge 1 || fail "no fight entry"
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_FIGHT || fail "no fight entry"
 expect_field "$WPID" MESSAGE_ID=$ID_FIGHT OBJECT_PID
 expect_field fighter MESSAGE_ID=$ID_FIGHT OBJECT_COMM
 expect_field fake-sysctl.service MESSAGE_ID=$ID_FIGHT RPFGUARD_WRITER_UNIT
@@ -243,6 +245,26 @@ assert e["object_comm"] == "json-writer", e
 assert e["rpfguard_writer_unit"] == "fake-sysctl.service", e
 PY
 ok "JSON: object_pid, object_comm, rpfguard_writer_unit"
+
+# A reload turns it off and on again.
+sed -i 's/^attribute_writers = yes$/attribute_writers = no/' "$TMP/rpfguard.conf"
+kill -HUP "$DAEMON_PID"
+wait_until 5 grep -q '"message":"Writer attribution is off"' "$DAEMON_LOG" || fail "reload did not turn attribution off"
+write_as fake-sysctl.service after-reload cali0001 2
+expect_rp cali0001 1
+wait_until 5 grep -qF 'cali0001: rp_filter 2 -> 1 (rule cali*, changed by another writer)' "$DAEMON_LOG" ||
+        fail "after attribute_writers = no: $(tail -3 "$DAEMON_LOG")"
+grep -q "after-reload" "$DAEMON_LOG" && fail "a writer was named with attribute_writers = no"
+ok "reload with attribute_writers = no: off, the writer is not named"
+sed -i 's/^attribute_writers = no$/attribute_writers = yes/' "$TMP/rpfguard.conf"
+kill -HUP "$DAEMON_PID"
+on_twice() { [ "$(grep -c '"message":"Writer attribution is on' "$DAEMON_LOG")" = 2 ]; }
+wait_until 5 on_twice || fail "reload did not turn attribution on again"
+write_as fake-sysctl.service on-again cali0003 2
+expect_rp cali0003 1
+wait_until 5 grep -qF "cali0003: rp_filter 2 -> 1 (rule cali*, changed by on-again[$WPID] of fake-sysctl.service)" "$DAEMON_LOG" ||
+        fail "after attribute_writers = yes again: $(tail -3 "$DAEMON_LOG")"
+ok "reload with attribute_writers = yes: on again, the writer is named"
 stop_daemon
 
 # 9. Without CAP_BPF and CAP_PERFMON (uid 65534, CAP_NET_ADMIN only): one notice,

@@ -104,6 +104,9 @@ ok "built $(basename "$DEB") (Release, not sanitized)"
 
 # --- 2. Boot systemd as PID 1: the host's root bound non-recursively, a tmpfs
 # overlay over it, a private network namespace, a cgroup of this run's own.
+# CAP_BPF and CAP_PERFMON stay in the container's bounding set, and bpf() in its
+# seccomp filter (nspawn drops both by default), for the writer attribution drop-in
+# (9b.); the base unit has neither.
 mkdir -p "$ROOT"
 mount --bind / "$ROOT"
 MOUNTED=1
@@ -112,6 +115,7 @@ for h in unified systemd; do mkdir -p "/sys/fs/cgroup/$h/$CG"; done
 ( for h in unified systemd; do echo $BASHPID > "/sys/fs/cgroup/$h/$CG/cgroup.procs"; done
   exec systemd-nspawn -D "$ROOT" -M "$NAME" --volatile=overlay --register=no --keep-unit \
         --private-network --link-journal=no --console=read-only \
+        --capability=CAP_BPF,CAP_PERFMON --system-call-filter=bpf \
         -b systemd.firstboot=off systemd.unit=basic.target ) >"$WORK/console.log" 2>&1 &
 NSPID=$!
 for _ in $(seq 300); do # the container's init: the nspawn child whose innermost PID is 1
@@ -207,6 +211,23 @@ grep -q "the rule \"cali\*\" of /etc/rpfguard.conf wants 1" <<<"$explained" ||
         fail "journalctl -x: the catalog text lacks its field substitutions"
 ok "journalctl -x: the catalog explains the correction, with its fields filled in"
 
+# --- 6b. Metrics and state in RuntimeDirectory=/run/rpfguard (0755), readable by
+# node_exporter's user through the link the postinst made; --status and --check
+# find the daemon there.
+[ "$(C stat -c %a /run/rpfguard)" = 755 ] || fail "/run/rpfguard is $(C stat -c %a /run/rpfguard), expected 0755"
+C grep -qE '^rpfguard_corrections_total [1-9]' /run/rpfguard/metrics.prom || fail "no corrections in /run/rpfguard/metrics.prom"
+C grep -q "\"pid\":$pid," /run/rpfguard/state.json || fail "state.json does not name PID $pid"
+[ "$(C readlink /var/lib/prometheus/node-exporter/rpfguard.prom)" = /run/rpfguard/metrics.prom ] ||
+        fail "postinst made no link /var/lib/prometheus/node-exporter/rpfguard.prom"
+C setpriv --reuid=prometheus --regid=prometheus --clear-groups cat /var/lib/prometheus/node-exporter/rpfguard.prom \
+        | grep -q '^rpfguard_build_info{' || fail "user prometheus cannot read the metrics through the link"
+ok "/run/rpfguard/metrics.prom and state.json; user prometheus reads the metrics through the postinst's link"
+out=$(C rpfguard --status "$CALI") || fail "rpfguard --status $CALI exited $?"
+grep -q "^daemon: PID $pid, mode enforce" <<<"$out" || { echo "$out" >&2; fail "--status does not show the daemon"; }
+out=$(C rpfguard --check) || fail "rpfguard --check exited $?: $out"
+[[ $out == "compliant: "*"; rpfguard PID $pid, mode enforce" ]] || fail "--check: $out"
+ok "rpfguard --status shows daemon PID $pid; --check: $out"
+
 # --- 7. Reload: a new rule applies to an interface that already exists.
 C sh -c 'echo "eth* = loose           ; added by the system test" >> /etc/rpfguard.conf'
 C rpfguard -t >/dev/null || fail "the changed configuration does not validate"
@@ -286,6 +307,9 @@ wait_until 5 has_entry RPFGUARD_IFNAME="$CALI" RPFGUARD_WRITER_UNIT=rpfguard-sys
 wait_until 5 rp_is "$CALI" 1 || fail "$CALI not corrected"
 json=$(entry RPFGUARD_IFNAME="$CALI" RPFGUARD_WRITER_UNIT=rpfguard-systest-writer.service)
 wpid=$(field OBJECT_PID <<<"$json")
+# The container's own numbering (its PID namespace), as journald and systemctl use.
+[ "$wpid" = "$(C systemctl show -P MainPID rpfguard-systest-writer.service)" ] ||
+        fail "OBJECT_PID $wpid is not the writer's PID $(C systemctl show -P MainPID rpfguard-systest-writer.service)"
 [ "$(field OBJECT_COMM <<<"$json")" = sh ] || fail "OBJECT_COMM in $json"
 [ "$(field MESSAGE <<<"$json")" = "$CALI: rp_filter 2 -> 1 (rule cali*, changed by sh[$wpid] of rpfguard-systest-writer.service)" ] ||
         fail "MESSAGE in $json"
@@ -314,6 +338,8 @@ C dpkg --purge rpfguard >>"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" >&2; f
 C test ! -e /etc/rpfguard.conf || fail "the conffile survived the purge"
 leftover=$(C sh -c 'ls -d /etc/systemd/system/rpfguard.service /etc/systemd/system/*/rpfguard.service 2>/dev/null' || true)
 [ -z "$leftover" ] || fail "left behind after purge: $leftover"
+C test ! -e /var/lib/prometheus/node-exporter/rpfguard.prom && C test ! -L /var/lib/prometheus/node-exporter/rpfguard.prom ||
+        fail "the node_exporter link survived the removal"
 ok "dpkg -r stops the service and keeps the conffile; --purge removes it and every symlink"
 
 C systemctl poweroff --no-block >/dev/null 2>&1 || true

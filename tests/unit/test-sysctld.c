@@ -220,7 +220,7 @@ static void mkdir_p(const char *path) {
 static void build_tree(int i, const char *tag, char *root, size_t size) {
         char path[PATH_MAX];
 
-        (void) snprintf(root, size, "%s/%s-%d", base, tag, i);
+        ck_assert_int_lt(snprintf(root, size, "%s/%s-%d", base, tag, i), (int) size);
         mkdir_p(root);
         (void) snprintf(path, sizeof(path), "%s/usr/lib", root);
         mkdir_p(path);
