@@ -51,9 +51,8 @@ bool iface_managed(const Iface *i) {
         return i->rule && i->rule->value != RP_FILTER_IGNORE;
 }
 
-void iface_release(Iface *i, IfaceHoldList *l) {
-        if (i->hold == IFACE_HOLD_NONE)
-                return;
+/* Take I, which is held, off the list. */
+static void hold_unlink(Iface *i, IfaceHoldList *l) {
         if (i->hold_prev)
                 i->hold_prev->hold_next = i->hold_next;
         else
@@ -62,6 +61,12 @@ void iface_release(Iface *i, IfaceHoldList *l) {
                 i->hold_next->hold_prev = i->hold_prev;
         l->n[i->hold]--;
         i->hold_prev = i->hold_next = NULL;
+}
+
+void iface_release(Iface *i, IfaceHoldList *l) {
+        if (i->hold == IFACE_HOLD_NONE)
+                return;
+        hold_unlink(i, l);
         if (i->hold == IFACE_HOLD_RETRY) {
                 i->write_error = 0;
                 i->write_failures = 0;
@@ -72,16 +77,9 @@ void iface_release(Iface *i, IfaceHoldList *l) {
 }
 
 void iface_hold(Iface *i, IfaceHoldList *l, IfaceHold hold, usec_t until) {
-        if (i->hold != IFACE_HOLD_NONE) {
-                /* Moved from one hold to another: keep the retry state for a retry. */
-                if (i->hold_prev)
-                        i->hold_prev->hold_next = i->hold_next;
-                else
-                        l->head = i->hold_next;
-                if (i->hold_next)
-                        i->hold_next->hold_prev = i->hold_prev;
-                l->n[i->hold]--;
-        }
+        /* Moved from one hold to another: the retry state stays for a retry. */
+        if (i->hold != IFACE_HOLD_NONE)
+                hold_unlink(i, l);
         i->hold = hold;
         i->hold_until = until;
         i->hold_prev = NULL;
