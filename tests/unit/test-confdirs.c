@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tree.h"
 #include "confdirs.h"
 #include "util.h"
 
@@ -108,44 +109,27 @@ static const Case cases[] = {
 
 static char base[] = "/tmp/rpfguard-test-confdirs-XXXXXX";
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st, (void) flag, (void) ftw;
-        (void) chmod(path, 0700);
-        return remove(path) < 0 ? -1 : 0;
-}
 
 static void base_setup(void) {
         ck_assert_ptr_nonnull(mkdtemp(base));
 }
 
 static void base_teardown(void) {
-        (void) nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tree_remove(base);
 }
 
-static void mkdir_p(const char *path) {
-        char buf[PATH_MAX];
-
-        (void) snprintf(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-                        *p = '/';
-                }
-        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-}
 
 static void build_tree(const Fixture *files, const char *root) {
         char path[PATH_MAX];
 
-        mkdir_p(root);
+        tree_mkdir_p(root);
         for (const Fixture *f = files; f->path; f++) {
                 char *slash;
 
                 (void) snprintf(path, sizeof(path), "%s/%s", root, f->path);
                 slash = strrchr(path, '/');
                 *slash = '\0';
-                mkdir_p(path);
+                tree_mkdir_p(path);
                 *slash = '/';
                 switch (f->type) {
                 case FX_FILE: {
@@ -160,7 +144,7 @@ static void build_tree(const Fixture *files, const char *root) {
                         ck_assert_msg(symlink(f->data, path) == 0, "symlink %s: %m", path);
                         break;
                 case FX_DIR:
-                        mkdir_p(path);
+                        tree_mkdir_p(path);
                         break;
                 case FX_FIFO:
                         ck_assert_msg(mkfifo(path, 0644) == 0, "mkfifo %s: %m", path);

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "tree.h"
 #include "config.h"
 #include "util.h"
 
@@ -662,44 +663,27 @@ static const DropinCase dropin_cases[] = {
 
 static char dropin_base[] = "/tmp/rpfguard-test-config-XXXXXX";
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st, (void) flag, (void) ftw;
-        (void) chmod(path, 0700);
-        return remove(path) < 0 ? -1 : 0;
-}
 
 static void dropin_setup(void) {
         ck_assert_ptr_nonnull(mkdtemp(dropin_base));
 }
 
 static void dropin_teardown(void) {
-        (void) nftw(dropin_base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tree_remove(dropin_base);
 }
 
-static void mkdir_p(const char *path) {
-        char buf[PATH_MAX];
-
-        (void) snprintf(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-                        *p = '/';
-                }
-        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-}
 
 static void build_tree(const Fixture *files, const char *root) {
         char path[PATH_MAX];
 
-        mkdir_p(root);
+        tree_mkdir_p(root);
         for (const Fixture *f = files; f->path; f++) {
                 char *slash;
 
                 (void) snprintf(path, sizeof(path), "%s/%s", root, f->path);
                 slash = strrchr(path, '/');
                 *slash = '\0';
-                mkdir_p(path);
+                tree_mkdir_p(path);
                 *slash = '/';
                 if (f->link)
                         ck_assert_msg(symlink(f->link, path) == 0, "symlink %s: %m", path);
@@ -710,7 +694,7 @@ static void build_tree(const Fixture *files, const char *root) {
                         ck_assert_int_eq(fwrite(f->content, 1, strlen(f->content), out), strlen(f->content));
                         ck_assert_int_eq(fclose(out), 0);
                 } else
-                        mkdir_p(path);
+                        tree_mkdir_p(path);
         }
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tree.h"
 #include "sysctld.h"
 #include "util.h"
 
@@ -189,10 +190,6 @@ static const Case cases[] = {
 
 static char base[PATH_MAX];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st; (void) flag; (void) ftw;
-        return remove(path);
-}
 
 static void base_setup(void) {
         (void) snprintf(base, sizeof(base), "/tmp/test-sysctld.XXXXXX");
@@ -200,33 +197,21 @@ static void base_setup(void) {
 }
 
 static void base_teardown(void) {
-        (void) nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tree_remove(base);
 }
 
-static void mkdir_p(const char *path) {
-        char buf[PATH_MAX];
-
-        (void) snprintf(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-                        *p = '/';
-                }
-        ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", buf);
-}
 
 /* The tree of case I under BASE/TAG-I. */
 static void build_tree(int i, const char *tag, char *root, size_t size) {
         char path[PATH_MAX];
 
         ck_assert_int_lt(snprintf(root, size, "%s/%s-%d", base, tag, i), (int) size);
-        mkdir_p(root);
+        tree_mkdir_p(root);
         (void) snprintf(path, sizeof(path), "%s/usr/lib", root);
-        mkdir_p(path);
+        tree_mkdir_p(path);
         (void) snprintf(path, sizeof(path), "%s/lib", root);
         if (cases[i].split_usr)
-                mkdir_p(path);
+                tree_mkdir_p(path);
         else
                 ck_assert_int_eq(symlink("usr/lib", path), 0);
         for (const Fixture *f = cases[i].files; f->path; f++) {
@@ -235,7 +220,7 @@ static void build_tree(int i, const char *tag, char *root, size_t size) {
                 (void) snprintf(path, sizeof(path), "%s/%s", root, f->path);
                 slash = strrchr(path, '/');
                 *slash = '\0';
-                mkdir_p(path);
+                tree_mkdir_p(path);
                 *slash = '/';
                 if (f->link)
                         ck_assert_msg(symlink(f->link, path) == 0, "symlink %s: %m", path);
@@ -246,7 +231,7 @@ static void build_tree(int i, const char *tag, char *root, size_t size) {
                         ck_assert_int_eq(fwrite(f->content, 1, strlen(f->content), out), strlen(f->content));
                         ck_assert_int_eq(fclose(out), 0);
                 } else
-                        mkdir_p(path);
+                        tree_mkdir_p(path);
         }
 }
 
