@@ -256,11 +256,12 @@ struct Json {
         Json *child, *next;   /* ARRAY, OBJECT: the first element; a sibling */
 };
 
-static void json_free(Json *j) {
+/* Recursion is bounded: parse_value() refuses documents nested deeper than 16. */
+static void json_free(Json *j) { /* NOLINT(misc-no-recursion): bounded, see above */
         while (j) {
                 Json *next = j->next;
 
-                json_free(j->child);
+                json_free(j->child); /* NOLINT(misc-no-recursion) */
                 free(j->key);
                 free(j->string);
                 free(j);
@@ -330,7 +331,7 @@ static int parse_hex4(Parser *ps, uint32_t *ret) {
 }
 
 static int parse_string(Parser *ps, char **ret) {
-        _cleanup_(freep) char *out = NULL;
+        char *out = NULL;
         size_t n = 0, cap = 0;
         uint32_t cp, lo;
         int r;
@@ -346,14 +347,14 @@ static int parse_string(Parser *ps, char **ret) {
                 unsigned char c = (unsigned char) *ps->p++;
 
                 if (c < 0x20)
-                        return -EBADMSG;
+                        goto bad;
                 if (c != '\\') {
                         cp = c; /* bytes of UTF-8 sequences are copied one by one */
                         if (n + 2 > cap) {
                                 char *x = realloc(out, cap * 2 + 2);
 
                                 if (!x)
-                                        return -ENOMEM;
+                                        goto nomem;
                                 out = x;
                                 cap = cap * 2 + 2;
                         }
@@ -362,7 +363,7 @@ static int parse_string(Parser *ps, char **ret) {
                         continue;
                 }
                 if (ps->p >= ps->end)
-                        return -EBADMSG;
+                        goto bad;
                 switch (*ps->p++) {
                 case '"': cp = '"'; break;
                 case '\\': cp = '\\'; break;
@@ -374,36 +375,41 @@ static int parse_string(Parser *ps, char **ret) {
                 case 't': cp = '\t'; break;
                 case 'u':
                         if (parse_hex4(ps, &cp) < 0)
-                                return -EBADMSG;
+                                goto bad;
                         if (cp >= 0xd800 && cp < 0xdc00) {
                                 if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
-                                        return -EBADMSG;
+                                        goto bad;
                                 ps->p += 2;
                                 if (parse_hex4(ps, &lo) < 0 || lo < 0xdc00 || lo >= 0xe000)
-                                        return -EBADMSG;
+                                        goto bad;
                                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                         } else if (cp >= 0xdc00 && cp < 0xe000)
-                                return -EBADMSG;
+                                goto bad;
                         if (cp == 0)
-                                return -EBADMSG; /* no NUL inside a C string */
+                                goto bad; /* no NUL inside a C string */
                         break;
                 default:
-                        return -EBADMSG;
+                        goto bad;
                 }
-                r = put_utf8(&out, &n, &cap, cp);
-                if (r < 0)
-                        return r;
+                if (put_utf8(&out, &n, &cap, cp) < 0)
+                        goto nomem;
         }
         if (ps->p >= ps->end)
-                return -EBADMSG;
+                goto bad;
         ps->p++;
-        *ret = TAKE_PTR(out);
+        *ret = out;
         return 0;
+bad:
+        free(out);
+        return -EBADMSG;
+nomem:
+        free(out);
+        return -ENOMEM;
 }
 
 static int parse_value(Parser *ps, Json **ret);
 
-static int parse_container(Parser *ps, Json *j, char close) {
+static int parse_container(Parser *ps, Json *j, char close) { /* NOLINT(misc-no-recursion): depth <= 16 */
         Json **tail = &j->child;
         int r;
 
@@ -427,7 +433,7 @@ static int parse_container(Parser *ps, Json *j, char close) {
                                 return -EBADMSG;
                         ps->p++;
                 }
-                r = parse_value(ps, &v);
+                r = parse_value(ps, &v); /* NOLINT(misc-no-recursion) */
                 if (r < 0)
                         return r;
                 v->key = TAKE_PTR(key);
@@ -456,7 +462,7 @@ static bool parse_literal(Parser *ps, const char *word) {
         return true;
 }
 
-static int parse_value(Parser *ps, Json **ret) {
+static int parse_value(Parser *ps, Json **ret) { /* NOLINT(misc-no-recursion): depth <= 16 */
         Json *j;
         int r = 0;
 
@@ -471,11 +477,11 @@ static int parse_value(Parser *ps, Json **ret) {
         switch (*ps->p) {
         case '{':
                 j->type = JSON_OBJECT;
-                r = parse_container(ps, j, '}');
+                r = parse_container(ps, j, '}'); /* NOLINT(misc-no-recursion) */
                 break;
         case '[':
                 j->type = JSON_ARRAY;
-                r = parse_container(ps, j, ']');
+                r = parse_container(ps, j, ']'); /* NOLINT(misc-no-recursion) */
                 break;
         case '"':
                 j->type = JSON_STRING;
@@ -710,7 +716,8 @@ int state_load_running(const char *runtime_dir, DaemonState **ret, char **ret_wh
                 r = -errno;
                 if (r == -ENOENT)
                         return asprintf(ret_why, "no state file %s", path) < 0 ? -ENOMEM : 0;
-                (void) asprintf(ret_why, "cannot read %s: %s", path, strerror(-r));
+                if (asprintf(ret_why, "cannot read %s: %s", path, strerror(-r)) < 0)
+                        *ret_why = NULL; /* the error is still returned */
                 return r;
         }
         {
@@ -730,12 +737,14 @@ int state_load_running(const char *runtime_dir, DaemonState **ret, char **ret_wh
                         r = -ENOMEM;
         }
         if (r < 0) {
-                (void) asprintf(ret_why, "cannot read %s: %s", path, strerror(-r));
+                if (asprintf(ret_why, "cannot read %s: %s", path, strerror(-r)) < 0)
+                        *ret_why = NULL; /* the error is still returned */
                 return r;
         }
         r = state_parse(text, size, &s);
         if (r < 0) {
-                (void) asprintf(ret_why, "%s is not a state document rpfguard wrote", path);
+                if (asprintf(ret_why, "%s is not a state document rpfguard wrote", path) < 0)
+                        *ret_why = NULL; /* the error is still returned */
                 return r;
         }
 

@@ -346,7 +346,7 @@ static const char *printable(const char *s, char buf[static 4 * IFNAMSIZ]) {
         char *p = buf;
 
         *p = 0;
-        for (const unsigned char *c = (const unsigned char *) s; *c && p < buf + 4 * IFNAMSIZ - 5; c++)
+        for (const unsigned char *c = (const unsigned char *) s; *c && p < buf + (ptrdiff_t) 4 * IFNAMSIZ - 5; c++)
                 p += *c < 0x20 || *c >= 0x7f ? sprintf(p, "\\x%02x", *c) : sprintf(p, "%c", *c);
         return buf;
 }

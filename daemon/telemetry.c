@@ -48,7 +48,8 @@ struct Telemetry {
         char *reload_rejected;
         usec_t reload_rejected_at;
         bool has_last_correction;
-        StateCorrection last_correction;
+        StateCorrection last_correction;  /* its trigger's word is filled in when written */
+        Trigger last_trigger;
 
         /* Scratch space of the writes, kept between them. */
         MetricsRpFilter *rp;
@@ -131,7 +132,7 @@ Telemetry *telemetry_free(Telemetry *t) {
         /* Gone with the daemon: a file left behind would look like a daemon at work. */
         if (t->metrics_path && unlink(t->metrics_path) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Cannot remove %s, ignoring: %m", t->metrics_path);
-        if (t->wrote_state && unlink(t->state_path) < 0 && errno != ENOENT)
+        if (t->wrote_state && t->state_path && unlink(t->state_path) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Cannot remove %s, ignoring: %m", t->state_path);
         free(t->runtime_dir);
         free(t->state_path);
@@ -167,7 +168,7 @@ void telemetry_on_event(Telemetry *t, const ReconcilerEvent *ev) {
                 memcpy(l->name, ev->iface->name, sizeof(l->name));
                 l->old_value = ev->old_value;
                 l->new_value = ev->new_value;
-                (void) snprintf(l->trigger, sizeof(l->trigger), "%s", trigger_field(ev->trigger) ?: "");
+                t->last_trigger = ev->trigger;
                 l->at = clock_usec(CLOCK_REALTIME);
                 break;
         case RECONCILER_DRIFT:
@@ -335,8 +336,8 @@ static void telemetry_flush(Telemetry *t) {
         const Reconciler *rec = t->reconciler;
         const Config *c = reconciler_config(rec);
         unsigned counts[_METRICS_IF_STATE_MAX] = {}, *rule_counts = NULL;
-        _cleanup_(freep) MetricsRule *rules = NULL;
-        _cleanup_(freep) StateHold *holds = NULL;
+        MetricsRule *rules = NULL;
+        StateHold *holds = NULL;
         MetricsView view = { .version = RPFGUARD_VERSION };
         usec_t mono = clock_usec(CLOCK_MONOTONIC), real = clock_usec(CLOCK_REALTIME);
         int all = 0, def = 0, wanted;
@@ -448,6 +449,9 @@ static void telemetry_flush(Telemetry *t) {
                 };
 
                 memcpy(s.comm, t->comm, sizeof(s.comm));
+                if (s.has_last_correction)
+                        (void) snprintf(s.last_correction.trigger, sizeof(s.last_correction.trigger), "%s",
+                                        trigger_field(t->last_trigger) ?: "");
                 s.managed = stats.n_managed;
                 s.n_backoff = stats.n_backoff;
                 s.n_error = stats.n_write_errors;
@@ -477,9 +481,13 @@ static void telemetry_flush(Telemetry *t) {
                         t->wrote_state = true;
         }
         free(rule_counts);
+        free(rules);
+        free(holds);
         return;
 oom:
         free(rule_counts);
+        free(rules);
+        free(holds);
         log_warning_errno(ENOMEM, "Cannot render the metrics and the state, ignoring: %m");
 }
 

@@ -52,9 +52,14 @@ nsx "$RPFGUARD" -c "$CONF" --status && rc=0 || rc=$?
 echo "exit status $rc"
 
 step "The daemon: new links, CNI renames and other writers are corrected as they happen"
+# The shipped configuration, with the metrics file in the demo's runtime directory
+# (under systemd it is /run/rpfguard, the unit's RuntimeDirectory=).
+mkdir -p "$TMP/run"
+sed "s|^metrics_file = .*|metrics_file = $TMP/run/metrics.prom|" "$CONF" > "$TMP/rpfguard.conf"
+CONF=$TMP/rpfguard.conf
 # A simple command, not the nsx function: $! must be the daemon itself (ip netns
 # exec execs it), so that it is the daemon that gets stopped.
-ip netns exec "$NS" "$RPFGUARD" -c "$CONF" --log-format=text > "$TMP/daemon.log" 2>&1 &
+ip netns exec "$NS" "$RPFGUARD" -c "$CONF" --runtime-dir "$TMP/run" --log-format=text > "$TMP/daemon.log" 2>&1 &
 DAEMON=$!
 for _ in $(seq 100); do grep -q '^Started' "$TMP/daemon.log" && break; sleep 0.05; done
 show nsx ip link add cali99887766 type veth peer name eth2
@@ -62,7 +67,14 @@ show nsx ip link add tmp4711 type veth peer name eth3
 show nsx ip link set tmp4711 name cali4711
 show nsx sysctl -w net.ipv4.conf.cali1a2b3c4d.rp_filter=2   # udev's systemd-sysctl, say
 show nsx sysctl -w net.ipv4.conf.all.rp_filter=2
-sleep 0.3
+sleep 1.2   # the metrics and state files are written at most once a second
+
+step "What a fleet sees: --status beside the daemon's state, --check, the metrics file"
+show nsx "$RPFGUARD" -c "$CONF" --runtime-dir "$TMP/run" --status cali1a2b3c4d cali99887766 cali4711
+show nsx "$RPFGUARD" -c "$CONF" --runtime-dir "$TMP/run" --check
+echo "\$ grep -E '^rpfguard_(corrections_total|interfaces|drift_events_total)' metrics.prom"
+grep -E '^rpfguard_(corrections_total|interfaces|drift_events_total)' "$TMP/run/metrics.prom" || true
+
 kill "$DAEMON"; wait "$DAEMON" || true; DAEMON=
 echo "--- daemon output:"
 cat "$TMP/daemon.log"

@@ -10,6 +10,11 @@ command -v unshare >/dev/null || fail "unshare (util-linux) is required"
 command -v nsenter >/dev/null || fail "nsenter (util-linux) is required"
 chmod 755 "$TMP"   # uid 65534 reads the configuration below it
 ALL=/proc/sys/net/ipv4/conf/all/rp_filter
+# ... and runs the binary from there: a clone in /root (0700 on Debian) is out of
+# its reach, and with no capability at all it cannot search that directory.
+cp "$RPFGUARD" "$TMP/rpfguard"
+chmod 755 "$TMP/rpfguard"
+RPFGUARD=$TMP/rpfguard
 
 # Everything already compliant: nothing would need writing.
 ns_defaults 1 1

@@ -151,4 +151,12 @@ print(f"  the check rejects {len(cases)} broken variants")
 EOF
 cat "$TMP/npd.out"
 ok "rpfguard.json is a valid NPD custom plugin monitor config"
+
+# The rule's command line is one the binary takes: NPD's exit codes, one line that fits.
+mapfile -t args < <(python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["rules"][0]["args"]))' "$CONFIG")
+printf '[interfaces]\ncali* = strict\n' > "$TMP/rpfguard.conf"
+cli npd-rule "${args[@]}" -c "$TMP/rpfguard.conf" --runtime-dir "$TMP/run"
+expect_rc 1 "rpfguard ${args[*]} (no daemon runs in the test's namespace)"
+[ "$(wc -l < "$OUT")" = 1 ] && [ "$(wc -c < "$OUT")" -le 200 ] || { show_output; fail "not one line of at most 200 bytes"; }
+expect_line "$OUT" "not compliant: no rpfguard daemon is running (no state file $TMP/run/state.json)" "rpfguard ${args[*]}"
 done_testing

@@ -43,7 +43,9 @@ PY
         else
                 first=$(grep -m1 '^seed ' "$work/$name.err" || true)
                 echo "mutant $name killed: $(tail -n 1 "$work/$name.out"); first: $first"
-                grep -o 'seed [0-9]*' "$work/$name.err" | sort -u -k2n | head -n 5 | tr '\n' ' '
+                # The first five failing seeds; no "head" (its early exit would be a SIGPIPE
+                # that pipefail turns into a failure of this script).
+                grep -o 'seed [0-9]*' "$work/$name.err" | sort -u -k2n | sed -n '1,5p' | tr '\n' ' ' || true
                 echo
         fi
 done

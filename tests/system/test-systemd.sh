@@ -215,7 +215,9 @@ ok "journalctl -x: the catalog explains the correction, with its fields filled i
 # node_exporter's user through the link the postinst made; --status and --check
 # find the daemon there.
 [ "$(C stat -c %a /run/rpfguard)" = 755 ] || fail "/run/rpfguard is $(C stat -c %a /run/rpfguard), expected 0755"
-C grep -qE '^rpfguard_corrections_total [1-9]' /run/rpfguard/metrics.prom || fail "no corrections in /run/rpfguard/metrics.prom"
+# (Written at most once a second: the correction of 6. may be a moment away.)
+wait_until 5 C grep -qE '^rpfguard_corrections_total [1-9]' /run/rpfguard/metrics.prom ||
+        fail "no corrections in /run/rpfguard/metrics.prom"
 C grep -q "\"pid\":$pid," /run/rpfguard/state.json || fail "state.json does not name PID $pid"
 [ "$(C readlink /var/lib/prometheus/node-exporter/rpfguard.prom)" = /run/rpfguard/metrics.prom ] ||
         fail "postinst made no link /var/lib/prometheus/node-exporter/rpfguard.prom"
