@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ifname.h"
 #include "log.h"
 #include "policy.h"
@@ -521,59 +522,24 @@ static void warn_unexportable(const Config *c, const char *path) {
         }
 }
 
-/* Write TEXT to PATH through a hidden temporary file in the same directory. */
+/* Write TEXT to PATH atomically (fsync'ed: udev reads it at every new interface, also
+ * after a crash), creating PATH's directory when missing (/run/sysctl.d often is). */
 static int write_atomically(const char *path, const char *text) {
-        size_t len = strlen(text), done = 0;
-        char *dir, *tmp = NULL, *slash;
-        const char *base;
-        int fd, r = 0;
+        const char *slash = strrchr(path, '/');
 
-        dir = strdup(path);
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash) {
-                *slash = '\0';
-                base = slash + 1;
-        } else
-                base = dir;
-        if (slash && dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                r = -errno;
-        /* Hidden: systemd-sysctl skips names that start with a dot. */
-        else if (asprintf(&tmp, "%s%s.%s.XXXXXX", slash ? dir : "", slash ? "/" : "", base) < 0) {
-                tmp = NULL;
-                r = -ENOMEM;
-        }
-        free(dir);
-        if (r < 0 || !tmp) {
-                free(tmp);
-                return r < 0 ? r : -ENOMEM;
-        }
+        if (slash && slash != path) {
+                char *dir = strndup(path, (size_t) (slash - path));
+                int r = 0;
 
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                return r;
-        }
-        while (done < len && r >= 0) {
-                ssize_t k = write(fd, text + done, len - done);
-
-                if (k >= 0)
-                        done += (size_t) k;
-                else if (errno != EINTR)
+                if (!dir)
+                        return -ENOMEM;
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                         r = -errno;
+                free(dir);
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-                r = -errno;
-        if (close(fd) < 0 && r >= 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        free(tmp);
-        return r;
+        return write_file_atomic(path, text, strlen(text), WRITE_FILE_SYNC);
 }
 
 int explain_export_sysctl_d(const Config *c, const char *path) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ifname.h"
 
 static const char *const hold_kinds[_STATE_HOLD_MAX] = {
@@ -205,41 +206,8 @@ int state_render(const DaemonState *s, FILE *f) {
         return ferror(f) ? -EIO : 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 int state_write_atomic(const char *path, const char *buf, size_t size) {
-        _cleanup_(freep) char *tmp = NULL;
-        int fd, r;
-
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-                tmp = NULL;
-                return -ENOMEM;
-        }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        /* mkostemp() creates 0600 whatever the umask; readers run as other users. */
-        r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, buf, size);
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
+        return write_file_atomic(path, buf, size, 0);
 }
 
 /* ---- reading: a small JSON parser, enough for any document (RFC 8259) --------------- */

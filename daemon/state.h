@@ -88,8 +88,8 @@ int state_parse(const char *text, size_t size, DaemonState **ret);
  * the file exists but cannot be read or parsed (then *ret_why says so too). */
 int state_load_running(const char *runtime_dir, DaemonState **ret, char **ret_why);
 
-/* Write BUF (SIZE bytes) to PATH atomically: PATH.XXXXXX beside it, mode 0644 whatever
- * the umask, then rename(). 0 or -errno; PATH untouched on failure. */
+/* Write BUF (SIZE bytes) to PATH atomically (write_file_atomic(): mode 0644, renamed
+ * over PATH). 0 or -errno; PATH untouched on failure. */
 int state_write_atomic(const char *path, const char *buf, size_t size);
 
 /* "EROFS" for EROFS (positive or negative), "E<n>" when it has no name. Static buffer

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ifname.h"
 
 static const usec_t latency_bounds[] = METRICS_LATENCY_BOUNDS_USEC;
@@ -303,21 +304,6 @@ int metrics_render(const Metrics *m, const MetricsView *v, FILE *f) {
 
 /* ---- the file ------------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* The exposition in memory first: one write() of the whole, and its errno exact. */
 static int render_to_buffer(const Metrics *m, const MetricsView *v, char **ret, size_t *ret_size) {
         char *buf = NULL;
@@ -341,28 +327,12 @@ static int render_to_buffer(const Metrics *m, const MetricsView *v, char **ret, 
 }
 
 int metrics_write_file(const Metrics *m, const MetricsView *v, const char *path) {
-        _cleanup_(freep) char *tmp = NULL, *buf = NULL;
+        _cleanup_(freep) char *buf = NULL;
         size_t size = 0;
-        int fd, r;
+        int r;
 
         r = render_to_buffer(m, v, &buf, &size);
         if (r < 0)
                 return r;
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-                tmp = NULL;
-                return -ENOMEM;
-        }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        /* mkostemp() creates 0600 whatever the umask; node_exporter runs as another user. */
-        r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, buf, size);
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
+        return write_file_atomic(path, buf, size, 0);
 }

@@ -155,9 +155,9 @@ const char *metrics_errno_to_string(MetricsErrno e);
  * reports an error. */
 int metrics_render(const Metrics *m, const MetricsView *v, FILE *f);
 
-/* Render to PATH atomically: a new file PATH.XXXXXX beside it (a name that does not end
- * in ".prom", which node_exporter's textfile collector therefore skips), fully written
- * and flushed, mode 0644, then renamed over PATH. Not fsync()ed: the file is meant for
+/* Render to PATH atomically (write_file_atomic(): a hidden ".NAME.XXXXXX" beside it,
+ * which node_exporter's textfile collector skips, as it does not end in ".prom"),
+ * fully written, mode 0644, then renamed over PATH. Not fsync()ed: the file is meant for
  * /run, and a reader only ever sees the old or the new file complete. On failure the
  * temporary file is removed and PATH is untouched. Returns 0 or -errno. */
 int metrics_write_file(const Metrics *m, const MetricsView *v, const char *path);

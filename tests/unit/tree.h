@@ -2,6 +2,7 @@
 /* tree: fixture directory trees for the unit tests — make a path with its parents,
  * remove a whole tree (read-only entries too). Test code only: asserts with check. */
 #pragma once
+/* nftw() needs _GNU_SOURCE (or _XOPEN_SOURCE 500) defined before any header. */
 
 #include <check.h>
 #include <errno.h>
