@@ -14,6 +14,7 @@
 #include "confdirs.h"
 #include "config.h"
 #include "explain.h"
+#include "ping.h"
 #include "ifname.h"
 #include "log.h"
 #include "manager.h"
@@ -42,6 +43,7 @@ typedef enum Action {
         ACTION_ONCE,
         ACTION_STATUS,
         ACTION_CHECK,
+        ACTION_PING,
         ACTION_EXPLAIN,
         ACTION_EXPORT_SYSCTL_D,
 } Action;
@@ -77,6 +79,8 @@ static void help(void) {
                "      --check         one line and exit 0 compliant, 1 not, 2 unknown, for\n"
                "                      node-problem-detector; a daemon is expected to run\n"
                "      --no-daemon     with --check: do not expect a running daemon\n"
+               "      --ping          liveness: the running daemon's loop answers within 5 s\n"
+               "                      (exit 0), or not (1); 2 when its state cannot be read\n"
                "      --runtime-dir DIR  the daemon's state file DIR/state.json (daemon default:\n"
                "                      $RUNTIME_DIRECTORY, else none; --status/--check: " STATE_RUNTIME_DIR_DEFAULT ")\n"
                "      --explain IFNAME... each interface's rule beside the sysctl.d line udev\n"
@@ -101,7 +105,7 @@ static void help(void) {
 
 static int parse_args(int argc, char *argv[], Args *args) {
         enum { ARG_JSON = 0x100, ARG_SYSCTL_ROOT, ARG_NETLINK_RCVBUF, ARG_LOG_FORMAT, ARG_EXPLAIN, ARG_EXPORT_SYSCTL_D, ARG_ROOT,
-               ARG_CONFIG_ROOT, ARG_ATTRIBUTION_CGROUP, ARG_CHECK, ARG_NO_DAEMON, ARG_RUNTIME_DIR };
+               ARG_CONFIG_ROOT, ARG_ATTRIBUTION_CGROUP, ARG_CHECK, ARG_NO_DAEMON, ARG_RUNTIME_DIR, ARG_PING };
         static const struct option options[] = {
                 { "config",         required_argument, NULL, 'c' },
                 { "test-config",    no_argument,       NULL, 't' },
@@ -116,6 +120,7 @@ static int parse_args(int argc, char *argv[], Args *args) {
                 { "export-sysctl-d", required_argument, NULL, ARG_EXPORT_SYSCTL_D },
                 { "root",           required_argument, NULL, ARG_ROOT },
                 { "check",          no_argument,       NULL, ARG_CHECK },
+                { "ping",           no_argument,       NULL, ARG_PING },
                 { "no-daemon",      no_argument,       NULL, ARG_NO_DAEMON },
                 { "runtime-dir",    required_argument, NULL, ARG_RUNTIME_DIR },
                 { "version",        no_argument,       NULL, 'V' },
@@ -188,6 +193,10 @@ static int parse_args(int argc, char *argv[], Args *args) {
                         args->action = ACTION_CHECK;
                         n_actions++;
                         break;
+                case ARG_PING:
+                        args->action = ACTION_PING;
+                        n_actions++;
+                        break;
                 case ARG_NO_DAEMON:
                         args->no_daemon = true;
                         break;
@@ -255,7 +264,7 @@ static int parse_args(int argc, char *argv[], Args *args) {
                 return -EINVAL;
         }
         if (n_actions > 1) {
-                fprintf(stderr, "%s: --test-config, --once, --status, --check, --explain and --export-sysctl-d exclude each other\n",
+                fprintf(stderr, "%s: --test-config, --once, --status, --check, --ping, --explain and --export-sysctl-d exclude each other\n",
                         program_invocation_short_name);
                 return -EINVAL;
         }
@@ -543,6 +552,7 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1); /* rpfguard --ping: answered from the loop */
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
 
         log_setup();
@@ -563,6 +573,10 @@ int main(int argc, char *argv[]) {
                 break;
         case ACTION_CHECK:
                 r = run_check(&args);
+                break;
+        case ACTION_PING:
+                /* No configuration needed: only the daemon's own word counts. */
+                r = ping_daemon(args.runtime_dir, PING_TIMEOUT_USEC, stdout);
                 break;
         case ACTION_EXPLAIN:
                 r = run_explain(&args);

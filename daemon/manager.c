@@ -371,6 +371,16 @@ static void manager_update_watch(Manager *m) {
                 log_debug("Watching %s and %zu drop-in directories for changes", d->main, d->n_dirs);
 }
 
+/* rpfguard --ping (a liveness probe): the loop turns, and says so in the state file. */
+static int manager_on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        log_debug("SIGUSR1 from PID %u: answering in the state file", si->ssi_pid);
+        telemetry_ping(m->telemetry);
+        return 0;
+}
+
 static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
@@ -536,6 +546,8 @@ int manager_run(Manager *m) {
                 r = sd_event_add_signal(m->event, NULL, SIGINT, manager_on_sigterm, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, manager_on_sighup, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGUSR1, manager_on_sigusr1, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot handle signals: %m");
 

@@ -168,6 +168,11 @@ int state_render(const DaemonState *s, FILE *f) {
         }
         fputc('}', f);
 
+        if (s->pong > 0) {
+                put_key(f, "pong", &first);
+                state_put_seconds(f, s->pong);
+        }
+
         put_key(f, "counts", &first);
         fprintf(f, "{\"managed\":%u,\"corrections\":%u,\"drift_events\":%u,\"fights\":%u,\"write_errors\":%u,"
                    "\"resyncs\":%u,\"backoff\":%u,\"error\":%u}",
@@ -602,6 +607,7 @@ int state_parse(const char *text, size_t size, DaemonState **ret) {
         s->config_loaded = json_usec(config, "loaded");
         s->reload_successful = json_get(reload, "successful") && json_get(reload, "successful")->boolean;
         s->reload_rejected_at = json_usec(reload, "rejected_at");
+        s->pong = json_usec(doc, "pong");
         s->managed = json_unsigned(counts, "managed");
         s->corrections = json_unsigned(counts, "corrections");
         s->drift_events = json_unsigned(counts, "drift_events");

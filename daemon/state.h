@@ -58,6 +58,7 @@ typedef struct DaemonState {
         bool reload_successful;
         char *reload_rejected;    /* "FILE:LINE" of the last rejected reload, or NULL */
         usec_t reload_rejected_at;
+        usec_t pong;              /* the last SIGUSR1 (rpfguard --ping) answered, realtime µs; 0: none */
 
         unsigned managed, corrections, drift_events, fights, write_errors, resyncs;
         unsigned n_backoff, n_error; /* interfaces held now (all of them, not only listed) */

@@ -47,6 +47,7 @@ struct Telemetry {
         usec_t config_loaded;
         char *reload_rejected;
         usec_t reload_rejected_at;
+        usec_t pong;                /* the last ping answered (CLOCK_REALTIME) */
         bool has_last_correction;
         StateCorrection last_correction;  /* its trigger's word is filled in when written */
         Trigger last_trigger;
@@ -441,6 +442,7 @@ static void telemetry_flush(Telemetry *t) {
                         .reload_successful = t->metrics.reload_successful,
                         .reload_rejected = t->reload_rejected,
                         .reload_rejected_at = t->reload_rejected_at,
+                        .pong = t->pong,
                         .corrections = (unsigned) t->metrics.corrections,
                         .fights = (unsigned) t->metrics.fights,
                         .holds = holds,
@@ -489,6 +491,14 @@ oom:
         free(rules);
         free(holds);
         log_warning_errno(ENOMEM, "Cannot render the metrics and the state, ignoring: %m");
+}
+
+void telemetry_ping(Telemetry *t) {
+        if (!t || !t->timer)
+                return;
+        /* Now, not after the throttle: the prober is waiting. A probe period is seconds. */
+        t->pong = clock_usec(CLOCK_REALTIME);
+        telemetry_flush(t);
 }
 
 static int telemetry_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -41,3 +41,7 @@ void telemetry_poke(Telemetry *t);
  * reload was rejected at ORIGIN ("FILE:LINE"). */
 void telemetry_config_loaded(Telemetry *t, bool reload);
 void telemetry_config_rejected(Telemetry *t, const char *origin);
+
+/* SIGUSR1 (rpfguard --ping): the event loop is turning — say so in the state file now,
+ * with the time, whatever the throttle. */
+void telemetry_ping(Telemetry *t);

@@ -170,7 +170,7 @@ config = {
     "config": {
         # The node's /proc/sys/net is mounted at /host/proc/sys/net (the
         # container's own /proc/sys is read-only); JSON lines for the collector.
-        "Entrypoint": ["/usr/sbin/rpfguard", "--sysctl-root=/host/proc/sys", "--log-format=json"],
+        "Entrypoint": ["/usr/sbin/rpfguard", "--sysctl-root=/host/proc/sys", "--runtime-dir=/run/rpfguard", "--log-format=json"],
         "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
         "WorkingDir": "/",
         "StopSignal": "SIGTERM",

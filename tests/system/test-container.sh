@@ -135,7 +135,7 @@ assert m["annotations"]["org.opencontainers.image.ref.name"] == "rpfguard:0.1.0"
 assert m["annotations"]["io.containerd.image.name"] == "docker.io/library/rpfguard:0.1.0"
 manifest = json.loads(check(m))
 config = json.loads(check(manifest["config"]))
-assert config["config"]["Entrypoint"] == ["/usr/sbin/rpfguard", "--sysctl-root=/host/proc/sys", "--log-format=json"]
+assert config["config"]["Entrypoint"] == ["/usr/sbin/rpfguard", "--sysctl-root=/host/proc/sys", "--runtime-dir=/run/rpfguard", "--log-format=json"]
 [layer] = manifest["layers"]
 check(layer)
 assert config["rootfs"]["diff_ids"][0].startswith("sha256:")

@@ -99,10 +99,16 @@ assert cfg["readOnly"] is True and vols[cfg["name"]]["configMap"]["name"] == cm[
 r = c["resources"]
 assert {"cpu", "memory"} <= set(r["requests"]) and "memory" in r["limits"]
 probe = c["readinessProbe"]["exec"]["command"]
-assert probe[0] == "/usr/sbin/rpfguard" and "--status" in probe and "--sysctl-root=/host/proc/sys" in probe
+assert probe[0] == "/usr/sbin/rpfguard" and "--check" in probe and "--sysctl-root=/host/proc/sys" in probe
+assert "--runtime-dir=/run/rpfguard" in probe and "--runtime-dir=/run/rpfguard" in c["command"]
+live = c["livenessProbe"]["exec"]["command"]
+assert live[0] == "/usr/sbin/rpfguard" and "--ping" in live and "--runtime-dir=/run/rpfguard" in live
+assert c["livenessProbe"]["timeoutSeconds"] > 5, "--ping waits up to 5 s"
+run = mounts["/run/rpfguard"]
+assert "emptyDir" in vols[run["name"]] and run.get("readOnly") is not True
 assert all(key.endswith(".conf") for key in cm["data"]), "drop-in keys must be *.conf"
 print("kustomization lists every manifest; namespace, Pod Security label, hostNetwork, priority,"
-      " tolerations, capabilities, read-only root, hostPath, ConfigMap mount, resources, probe: as required")
+      " tolerations, capabilities, read-only root, hostPath, ConfigMap mount, runtime emptyDir, resources, readiness (--check) and liveness (--ping) probes: as required")
 EOF
 ok "kustomization complete, the DaemonSet has every required setting"
 
