@@ -5,7 +5,8 @@
 # agent would run: rootful podman with runc, only CAP_NET_ADMIN, a read-only root,
 # in a throwaway network namespace whose /proc/sys/net is bind-mounted at the
 # --sysctl-root path, with a ConfigMap-like configuration directory. New cali*
-# veths enforced, drift corrected, a ConfigMap swap applied, JSON logs parsed,
+# veths enforced, drift corrected, the probes answered, a ConfigMap swap applied by
+# watch_config (no signal), JSON logs parsed,
 # podman stop exits 0. Removes every container, image, storage directory and
 # cgroup it made. Needs root and the Debian archive (mmdebstrap); fails (never
 # skips) without them.
@@ -161,15 +162,16 @@ nsx sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=2
 nsx ip link add cali1 type veth peer name peer1
 host_all=$(cat /proc/sys/net/ipv4/conf/all/rp_filter)
 
-# A ConfigMap volume as the kubelet writes it: the files are symlinks through
-# ..data, a symlink to a timestamped directory, swapped atomically (rename).
+# A ConfigMap volume as the kubelet writes it, mounted where the DaemonSet mounts
+# it (/etc/rpfguard.conf.d, the image's drop-in directory): the files are symlinks
+# through ..data, a symlink to a timestamped directory, swapped atomically (rename).
 CONFIG=$TMP/config
 configmap() { # VERSION: write it and make it current
         mkdir "$CONFIG/..$1"
-        cat > "$CONFIG/..$1/rpfguard.conf"
+        cat > "$CONFIG/..$1/50-calico.conf"
         ln -sfn "..$1" "$CONFIG/..data_tmp"
         mv -T "$CONFIG/..data_tmp" "$CONFIG/..data"
-        [ -L "$CONFIG/rpfguard.conf" ] || ln -s ..data/rpfguard.conf "$CONFIG/rpfguard.conf"
+        [ -L "$CONFIG/50-calico.conf" ] || ln -s ..data/50-calico.conf "$CONFIG/50-calico.conf"
 }
 mkdir "$CONFIG"
 configmap 2026_12_01_09_00_00.1 <<'EOF'
@@ -184,8 +186,8 @@ P run -d --name "$NAME" --pull=never --cgroup-parent="/$CGROUP" \
         --cap-drop=all --cap-add=NET_ADMIN --read-only \
         --network "ns:/run/netns/$NS" \
         -v /proc/sys/net:/host/proc/sys/net:rw \
-        -v "$CONFIG:/config:ro" \
-        "$IMAGE" -c /config/rpfguard.conf > "$TMP/run.out" 2>&1 || { cat "$TMP/run.out" >&2; fail "podman run failed"; }
+        -v "$CONFIG:/etc/rpfguard.conf.d:ro" \
+        "$IMAGE" > "$TMP/run.out" 2>&1 || { cat "$TMP/run.out" >&2; fail "podman run failed"; }
 wait_until 10 json_has message="Started: enforcing 1 interfaces, 2 corrections" || { logs; cat "$TMP/logs" >&2; fail "did not start"; }
 ok "podman run: started (cap-drop=all, cap-add=NET_ADMIN, read-only, runc, ulimits)"
 
@@ -211,17 +213,23 @@ nsx sh -c 'echo 0 > /proc/sys/net/ipv4/conf/cali1/rp_filter'
 expect_rp cali1 1
 expect_json rpfguard_ifname=cali1 rpfguard_old=0 rpfguard_new=1 rpfguard_event=netconf
 
-# The ConfigMap changes (the kubelet swaps ..data), then a SIGHUP (podman kill)
-# reloads it. (watch_config reloads by itself when the ConfigMap is the drop-in
-# directory /etc/rpfguard.conf.d; for a main file inside a ConfigMap directory
-# it does not look at ..data.)
+# The probes of the DaemonSet, run in the container as the kubelet runs them.
+P exec "$NAME" /usr/sbin/rpfguard --ping --runtime-dir=/run/rpfguard > "$TMP/ping.out" 2>&1 ||
+        { cat "$TMP/ping.out" >&2; fail "liveness probe (--ping) failed"; }
+grep -q '^alive: rpfguard PID 1 answered' "$TMP/ping.out" || fail "--ping: $(cat "$TMP/ping.out")"
+ok "liveness probe: $(cat "$TMP/ping.out")"
+P exec "$NAME" /usr/sbin/rpfguard --check --sysctl-root=/host/proc/sys --runtime-dir=/run/rpfguard > "$TMP/check.out" 2>&1 ||
+        { cat "$TMP/check.out" >&2; fail "readiness probe (--check) failed"; }
+ok "readiness probe: $(cat "$TMP/check.out")"
+
+# The ConfigMap changes (the kubelet swaps ..data): watch_config = yes (the image's
+# /etc/rpfguard.conf) reloads it by itself, no signal.
 configmap 2026_12_01_09_05_00.2 <<'EOF'
 [global]
 all = 1
 [interfaces]
 cali* = loose
 EOF
-P kill --signal HUP "$NAME" > /dev/null
 expect_rp cali1 2
 expect_rp cali2 2
 expect_json message_id=2d35438401544c44bd78ef06a51908ef rpfguard_event=reload
