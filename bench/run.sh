@@ -58,6 +58,9 @@ while [ $# -gt 0 ]; do
         shift
 done
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: must run as root (network namespaces)" >&2; exit 1; }
+# Absolute: some contenders are started with nsenter in another mount namespace,
+# where a path relative to this directory means nothing (CI passes --build build-bench).
+BUILD=$(realpath -m "$BUILD")
 
 # --- build (outside the private mount namespace: the build tree is ordinary files) --
 if [ -z "${RPFBENCH_IN_MOUNTNS:-}" ]; then
