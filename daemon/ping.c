@@ -45,7 +45,7 @@ int ping_daemon(const char *runtime_dir, usec_t timeout, FILE *out) {
         /* The daemon answers from its loop by rewriting the file; a loop that is stuck
          * (a system call that never returns, a bug) never does. */
         while (now_usec() - start < timeout) {
-                struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
+                struct timespec pause = { .tv_nsec = 20L * 1000 * 1000 };
 
                 (void) nanosleep(&pause, NULL);
                 r = state_load_running(dir, &s, &why);
