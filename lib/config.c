@@ -786,7 +786,8 @@ static int parser_finish(Parser *p, Config **c, Config **ret) {
         return 0;
 }
 
-int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *report) {
+/* One file: from F when it is open already, else opened by path. */
+static int config_load_one(FILE *f, const char *path, Config **ret, ConfigReport *report) {
         _cleanup_(config_freep) Config *c = NULL;
         Parser p;
         int r;
@@ -798,28 +799,18 @@ int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *re
         p = (Parser) { .config = c, .report = report };
         r = parser_begin_file(&p, path, true, CONF_DROPIN_FILE);
         if (r >= 0)
-                r = parser_parse_stream(&p, f);
+                r = f ? parser_parse_stream(&p, f) : parser_parse_file(&p, path);
         if (r < 0)
                 return r; /* NOLINT(clang-analyzer-unix.Malloc): c is freed by _cleanup_(config_freep) */
         return parser_finish(&p, &c, ret);
 }
 
-int config_load(const char *path, Config **ret, ConfigReport *report) {
-        _cleanup_(config_freep) Config *c = NULL;
-        Parser p;
-        int r;
+int config_load_stream(FILE *f, const char *path, Config **ret, ConfigReport *report) {
+        return config_load_one(f, path, ret, report);
+}
 
-        *report = (ConfigReport) {};
-        r = config_new(path, &c);
-        if (r < 0)
-                return r;
-        p = (Parser) { .config = c, .report = report };
-        r = parser_begin_file(&p, path, true, CONF_DROPIN_FILE);
-        if (r >= 0)
-                r = parser_parse_file(&p, path);
-        if (r < 0)
-                return r; /* NOLINT(clang-analyzer-unix.Malloc): c is freed by _cleanup_(config_freep) */
-        return parser_finish(&p, &c, ret);
+int config_load(const char *path, Config **ret, ConfigReport *report) {
+        return config_load_one(NULL, path, ret, report);
 }
 
 int config_load_dirs(const ConfDirs *dirs, Config **ret, ConfigReport *report) {
