@@ -49,34 +49,9 @@ attribution_cleanup() {
 trap attribution_cleanup EXIT
 [ -d "$TCG" ] && ok "own cgroup $TCG created"
 
-# --- a private journald, as in test-daemon-journal.sh --------------------------
-JOURNALD=/lib/systemd/systemd-journald
-[ -x "$JOURNALD" ] || fail "$JOURNALD is required"
-mkdir -p /run/systemd/journal /run/log/journal
-mount -t tmpfs tmpfs /run/systemd/journal
-mount -t tmpfs tmpfs /run/log/journal
-"$JOURNALD" &
-PIDS+=("$!")
-wait_until 10 test -S /run/systemd/journal/stdout || fail "journald did not start"
-ok "private journald running"
-
-j() { journalctl --no-pager "$@"; }
-jfield() {
-        local field=${*: -1}
-        j -o json "${@:1:$#-1}" | python3 -c 'import json, sys
-entries = [json.loads(l) for l in sys.stdin if l.strip()]
-print(entries[-1].get(sys.argv[1], "<missing>") if entries else "<no entry>")' "$field"
-}
-jcount() { j -o cat "$@" | grep -c . || true; }
-# jcount_gt N MATCH...: more than N entries match (for wait_until: evaluated each time).
-jcount_gt() { local n=$1; shift; [ "$(jcount "$@")" -gt "$n" ]; }
-expect_field() {  # expect_field VALUE MATCH... FIELD
-        local want=$1 got
-        shift
-        got=$(jfield "$@")
-        [ "$got" = "$want" ] || fail "journal: ${*: -1} of [${*:1:$#-1}] is '$got', expected '$want'"
-        ok "journal: ${*: -1}=$want for ${*:1:$#-1}"
-}
+# --- a private journald (journal.sh) -------------------------------------------
+. "$(dirname "$0")/journal.sh"
+start_private_journald
 
 ns_defaults 2 2
 veth cali0001 host0001

@@ -15,32 +15,8 @@ ID_LOADED=2d35438401544c44bd78ef06a51908ef
 ID_REJECTED=ffd87f57c3084a84a9be9890f904cbc9
 ID_INEFFECTIVE=1db677f451f44a00bd4d817b166ed5ac
 
-JOURNALD=/lib/systemd/systemd-journald
-[ -x "$JOURNALD" ] || fail "$JOURNALD is required"
-mkdir -p /run/systemd/journal /run/log/journal
-mount -t tmpfs tmpfs /run/systemd/journal
-mount -t tmpfs tmpfs /run/log/journal
-"$JOURNALD" &
-PIDS+=("$!")
-wait_until 10 test -S /run/systemd/journal/stdout || fail "journald did not start"
-ok "private journald running"
-
-j() { journalctl --no-pager "$@"; }
-# jfield MATCH... FIELD: FIELD of the newest entry matching MATCH.
-jfield() {
-        local field=${*: -1}
-        j -o json "${@:1:$#-1}" | python3 -c 'import json, sys
-entries = [json.loads(l) for l in sys.stdin if l.strip()]
-print(entries[-1].get(sys.argv[1], "<missing>") if entries else "<no entry>")' "$field"
-}
-jcount() { j -o cat "$@" | grep -c . || true; }
-expect_field() {  # expect_field VALUE MATCH... FIELD
-        local want=$1 got
-        shift
-        got=$(jfield "$@")
-        [ "$got" = "$want" ] || fail "journal: ${*: -1} of [${*:1:$#-1}] is '$got', expected '$want'"
-        ok "journal: ${*: -1}=$want for ${*:1:$#-1}"
-}
+. "$(dirname "$0")/journal.sh"
+start_private_journald
 
 ns_defaults 2 2
 write_conf <<'CONF'
@@ -76,7 +52,7 @@ ok "journal: ineffective rule named with its line"
 nsx ip link add cali0001 type veth peer name host0001
 expect_rp cali0001 1
 ifindex=$(nsx cat /sys/class/net/cali0001/ifindex)
-wait_until 5 test "$(jcount RPFGUARD_IFNAME=cali0001)" -ge 1 || fail "no journal entry for cali0001"
+wait_until 5 jcount_gt 0 RPFGUARD_IFNAME=cali0001 || fail "no journal entry for cali0001"
 expect_field $ID_CORRECTION RPFGUARD_IFNAME=cali0001 MESSAGE_ID
 expect_field "$ifindex" RPFGUARD_IFNAME=cali0001 RPFGUARD_IFINDEX
 expect_field 'cali*' RPFGUARD_IFNAME=cali0001 RPFGUARD_RULE
@@ -92,13 +68,13 @@ expect_field startup RPFGUARD_IFNAME=all RPFGUARD_EVENT
 # Drift by another writer: event netconf.
 rp_set cali0001 2
 expect_rp cali0001 1
-wait_until 5 test "$(jcount RPFGUARD_IFNAME=cali0001 RPFGUARD_EVENT=netconf)" -ge 1 || fail "no netconf entry"
+wait_until 5 jcount_gt 0 RPFGUARD_IFNAME=cali0001 RPFGUARD_EVENT=netconf || fail "no netconf entry"
 ok "journal: drift repair logged with RPFGUARD_EVENT=netconf"
 
 # A fight: one warning with its own MESSAGE_ID, naming the interface and the
 # value the other party keeps setting.
 for _ in $(seq 20); do rp_set cali0001 2; sleep 0.03; done
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_FIGHT)" -ge 1 || fail "no fight entry"
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_FIGHT || fail "no fight entry"
 expect_field cali0001 MESSAGE_ID=$ID_FIGHT RPFGUARD_IFNAME
 expect_field 2 MESSAGE_ID=$ID_FIGHT RPFGUARD_OLD
 expect_field 4 MESSAGE_ID=$ID_FIGHT PRIORITY
@@ -108,7 +84,7 @@ ok "journal: exactly one fight entry"
 # A rejected reload: error entries with the file and line.
 echo "bogus line" >> "$TMP/rpfguard.conf"
 kill -HUP "$DAEMON_PID"
-wait_until 5 test "$(jcount MESSAGE_ID=$ID_REJECTED)" -ge 1 || fail "no config-rejected entry"
+wait_until 5 jcount_gt 0 MESSAGE_ID=$ID_REJECTED || fail "no config-rejected entry"
 j -o cat MESSAGE_ID=$ID_REJECTED | grep -q "rpfguard.conf:10: error: malformed line" ||
         fail "rejected entry lacks FILE:LINE: $(j -o cat MESSAGE_ID=$ID_REJECTED)"
 ok "journal: rejected configuration names rpfguard.conf:10"
@@ -125,7 +101,7 @@ n=$(jcount _TRANSPORT=stdout SYSLOG_IDENTIFIER=rpfguard)
 ok "no unstructured lines on the stderr stream"
 
 stop_daemon
-wait_until 5 test "$(jcount SYSLOG_IDENTIFIER=rpfguard MESSAGE='Received SIGTERM, stopping')" -ge 1 ||
+wait_until 5 jcount_gt 0 SYSLOG_IDENTIFIER=rpfguard MESSAGE='Received SIGTERM, stopping' ||
         fail "no stop entry"
 ok "journal: stop logged"
 done_testing
